@@ -1,0 +1,190 @@
+"""The command line: parse, call the core, render, map errors to exit codes.
+
+Nothing here imports torch at module level, so ``--help``, ``--version`` and
+``--json-schema`` answer at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from . import __version__
+from .errors import BadInput, ExitStatus, RunFailure
+from .options import Params
+from .output import error_line
+
+app = typer.Typer(
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["--help", "-h"]},
+    help=(
+        "Show every shape and value of PyTorch's RNN, LSTM and GRU for a batch of words.\n\n"
+        "Words are split into characters (grapheme clusters); the vocabulary is their "
+        "first-appearance order; the one-hot batch goes through a real torch module."
+    ),
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"rnn-shapes {__version__}")
+        raise typer.Exit()
+
+
+def _schema(value: bool) -> None:
+    if value:
+        from .output import write_stdout
+        from .schema import schema_text
+
+        write_stdout(schema_text() + "\n")
+        raise typer.Exit()
+
+
+CORE = "Recurrent layer"
+IO = "Input and output"
+
+
+@app.command()
+def command(
+    words: Annotated[
+        list[str] | None, typer.Argument(help="Words to encode (or on stdin).", show_default=False)
+    ] = None,
+    hidden: Annotated[int, typer.Option("--hidden", "-H", help="hidden_size.", rich_help_panel=CORE)] = 2,
+    cell: Annotated[str, typer.Option(help="rnn | lstm | gru.", rich_help_panel=CORE)] = "rnn",
+    layers: Annotated[int, typer.Option(help="num_layers.", rich_help_panel=CORE)] = 1,
+    bidirectional: Annotated[
+        bool, typer.Option("--bidirectional", help="Two directions.", rich_help_panel=CORE)
+    ] = False,
+    nonlinearity: Annotated[
+        str | None,
+        typer.Option(help="tanh | relu (rnn only; default tanh).", show_default=False, rich_help_panel=CORE),
+    ] = None,
+    no_bias: Annotated[bool, typer.Option("--no-bias", help="bias=False.", rich_help_panel=CORE)] = False,
+    proj_size: Annotated[
+        int, typer.Option(help="LSTM projection, 0 < N < hidden.", rich_help_panel=CORE)
+    ] = 0,
+    seq_first: Annotated[
+        bool,
+        typer.Option(
+            "--seq-first", help="Feed (seq, batch, input) with batch_first=False.", rich_help_panel=CORE
+        ),
+    ] = False,
+    padding: Annotated[
+        str, typer.Option(help="packed | zeros: how words of different lengths run.", rich_help_panel=CORE)
+    ] = "packed",
+    dtype: Annotated[str, typer.Option(help="float32 | float64.", rich_help_panel=CORE)] = "float32",
+    device: Annotated[str, typer.Option(help="cpu | cuda | auto.", rich_help_panel=CORE)] = "cpu",
+    seed: Annotated[
+        int, typer.Option(help="torch.manual_seed before the module is built.", rich_help_panel=CORE)
+    ] = 0,
+    vocab: Annotated[
+        str | None, typer.Option(help="Explicit vocabulary order, e.g. 'helo'.", show_default=False)
+    ] = None,
+    file: Annotated[
+        str | None,
+        typer.Option(
+            "--file",
+            "-f",
+            help="Read words from a file ('-' for stdin).",
+            show_default=False,
+            rich_help_panel=IO,
+        ),
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="One JSON document on stdout.", rich_help_panel=IO)
+    ] = False,
+    no_values: Annotated[
+        bool, typer.Option("--no-values", help="Shapes only: leave values out.", rich_help_panel=IO)
+    ] = False,
+    max_rows: Annotated[
+        int, typer.Option(help="Words shown in tables before summarising.", rich_help_panel=IO)
+    ] = 10,
+    max_steps: Annotated[
+        int, typer.Option(help="Longest word accepted, in tokens.", rich_help_panel=IO)
+    ] = 10_000,
+    max_memory: Annotated[
+        str, typer.Option(help="Refuse runs estimated above this (e.g. 512M, 8G).", rich_help_panel=IO)
+    ] = "2G",
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+    json_schema: Annotated[
+        bool,
+        typer.Option(
+            "--json-schema", callback=_schema, is_eager=True, help="Print the JSON Schema of --json output."
+        ),
+    ] = False,
+) -> None:
+    """Show every shape and value of PyTorch's RNN, LSTM and GRU for a batch of words."""
+    params = Params(
+        words=words or [],
+        hidden=hidden,
+        cell=cell,
+        layers=layers,
+        bidirectional=bidirectional,
+        nonlinearity=nonlinearity,
+        no_bias=no_bias,
+        proj_size=proj_size,
+        seq_first=seq_first,
+        padding=padding,
+        dtype=dtype,
+        device=device,
+        seed=seed,
+        vocab=vocab,
+        file=file,
+        json_out=json_out,
+        no_values=no_values,
+        max_rows=max_rows,
+        max_steps=max_steps,
+        max_memory=max_memory,
+    )
+    try:
+        from .run import run
+
+        run(params)
+    except BadInput as error:
+        error_line(str(error))
+        raise typer.Exit(ExitStatus.BAD_INPUT) from None
+    except RunFailure as error:
+        error_line(str(error))
+        raise typer.Exit(ExitStatus.FAILURE) from None
+
+
+def main() -> None:
+    """Console-script entry point: one line on stderr for every error, never a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="backslashreplace")
+    try:
+        code = app(standalone_mode=False, prog_name="rnn-shapes")
+    except typer.TyperException as error:
+        format_message = getattr(error, "format_message", None)
+        message = format_message() if format_message else str(error)
+        error_line(f"{message} (see rnn-shapes --help)")
+        code = getattr(error, "exit_code", ExitStatus.BAD_INPUT)
+    except typer.Abort:
+        code = ExitStatus.INTERRUPTED
+    except KeyboardInterrupt:
+        code = ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        code = ExitStatus.OK
+    except MemoryError:
+        error_line("out of memory; lower --max-memory's estimate by using fewer or shorter words")
+        code = ExitStatus.FAILURE
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    sys.exit(int(code or 0))
+
+
+def _silence_stdout() -> None:
+    """The reader went away: point stdout at /dev/null so the final flush cannot complain."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

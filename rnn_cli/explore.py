@@ -1,0 +1,143 @@
+"""The core: words -> tokens -> vocabulary -> one-hot batch -> recurrent run -> Result.
+
+No typer or rich here; torch is imported inside the functions that need it, so importing
+this module is cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields, replace
+from typing import Any
+
+from .config import Config
+from .errors import BadInput, RunFailure
+from .layout import h_n_rows, parameter_layouts, tensor_layouts
+from .memory import DEFAULT_MAX_MEMORY, check_memory, estimate_bytes
+from .result import Identity, ParameterFacts, Result, TensorFacts
+from .tokens import DEFAULT_MAX_STEPS, Tokenized, tokenize_words
+
+_SETTINGS = {f.name for f in fields(Config)}
+
+
+def explore(
+    words: Sequence[str],
+    config: Config | None = None,
+    *,
+    vocab: str | Sequence[str] | None = None,
+    trace_words: int = 0,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    max_memory: int = DEFAULT_MAX_MEMORY,
+    values: bool = True,
+    **settings: Any,
+) -> Result:
+    """Run one recurrent layer over ``words`` and return every shape, value and check.
+
+    Settings are :class:`Config` fields (``hidden_size=2, cell="lstm", ...``), given
+    directly or as ``config``. Raises :class:`BadInput` for a request that cannot be run and
+    :class:`RunFailure` when torch's answer disagrees with the hand-computed recurrence.
+    """
+    unknown = sorted(set(settings) - _SETTINGS)
+    if unknown:
+        raise BadInput(f"unknown setting {unknown[0]!r}")
+    config = replace(config or Config(), **settings).validated()
+    tokenized = tokenize_words(words, vocab, max_steps=max_steps)
+    check_memory(
+        estimate_bytes(
+            config,
+            tokenized.lengths,
+            len(tokenized.vocabulary),
+            values=values,
+            trace_words=trace_words,
+        ),
+        max_memory,
+    )
+    return _run(config, tokenized, trace_words)
+
+
+def _run(config: Config, tokenized: Tokenized, trace_words: int) -> Result:
+    import torch
+
+    from .encode import one_hot_batch
+    from .recurrent import constructor_call, resolve_device, run_forward
+    from .verify import compare, recurrence
+
+    config = replace(config, device=resolve_device(config.device))
+    batch, lengths = one_hot_batch(
+        tokenized.indices,
+        len(tokenized.vocabulary),
+        batch_first=config.batch_first,
+        dtype=getattr(torch, config.dtype),
+    )
+    forward = run_forward(config, batch, lengths)
+    params = dict(forward.module.named_parameters())
+    batch_major_in = batch if config.batch_first else batch.transpose(0, 1)
+    reference = recurrence(config, params, batch_major_in, lengths, trace_words=trace_words)
+
+    output_bm = forward.output if config.batch_first else forward.output.transpose(0, 1)
+    actual = {"output": output_bm, "h_n": forward.h_n}
+    expected = {"output": reference.output, "h_n": reference.h_n}
+    if forward.c_n is not None and reference.c_n is not None:
+        actual["c_n"], expected["c_n"] = forward.c_n, reference.c_n
+    comparison = compare(actual, expected, config.dtype)
+
+    n, steps, vocab_size = len(tokenized.words), int(lengths.max()), len(tokenized.vocabulary)
+    layouts = tensor_layouts(config, n, steps, vocab_size)
+    produced = {"input": batch, "output": forward.output, "h_n": forward.h_n}
+    if forward.c_n is not None:
+        produced["c_n"] = forward.c_n
+    tensors = {name: TensorFacts(name, layouts[name], values) for name, values in produced.items()}
+    for name, facts in tensors.items():
+        if facts.shape != facts.layout.shape:  # torch and the documented formula must agree
+            raise RunFailure(f"{name} has shape {facts.shape}, documented {facts.layout.shape}")
+    symbols = {p.name: p.symbols for p in parameter_layouts(config, vocab_size)}
+    parameters = [ParameterFacts(name, symbols[name], p.detach().cpu()) for name, p in params.items()]
+    last_step = (
+        [length - 1 for length in tokenized.lengths] if config.padding == "packed" else [steps - 1] * n
+    )
+    result = Result(
+        config=config,
+        words=tokenized.words,
+        tokens=tokenized.tokens,
+        lengths=tokenized.lengths,
+        vocabulary=tokenized.vocabulary,
+        call=constructor_call(config, vocab_size),
+        tensors=tensors,
+        parameters=parameters,
+        h_n_rows=h_n_rows(config),
+        last_step=last_step,
+        batch_sizes=forward.batch_sizes,
+        identities=[],
+        verification=comparison,
+        trace=reference.trace,
+    )
+    result.identities = _identities(result, output_bm)
+    if not comparison.ok:
+        raise RunFailure(
+            f"torch's answer differs from the hand-computed recurrence by "
+            f"{comparison.max_abs_diff:.3g} (tolerance {comparison.atol:g} + "
+            f"{comparison.rtol:g}*|value|)"
+        )
+    return result
+
+
+def _identities(result: Result, output_bm: Any) -> list[Identity]:
+    """Where each word's h_n rows of the last layer stand in ``output``, checked."""
+    import torch
+
+    config = result.config
+    h_out = config.out_size
+    h_n = result.tensors["h_n"].values
+    top = (config.num_layers - 1) * config.directions
+    checks = []
+    for w, last in enumerate(result.last_step):
+        checks.append(("forward", w, last, top, output_bm[w, last, :h_out]))
+        if config.bidirectional:
+            checks.append(("backward", w, 0, top + 1, output_bm[w, 0, h_out:]))
+    identities = []
+    for direction, w, step, row, piece in checks:
+        diff = (piece - h_n[row, w]).abs()
+        worst = float(torch.nan_to_num(diff, nan=float("inf")).max())
+        same = bool(torch.equal(piece, h_n[row, w])) or worst <= result.verification.atol
+        identities.append(Identity(w, direction, step, row, worst if worst == worst else 0.0, same))
+    return identities

@@ -1,0 +1,100 @@
+"""Shapes, axis names and symbols of every tensor, from PyTorch's documented formulas.
+
+Pure Python, so the memory guard and the JSON Schema can use it before torch is imported,
+and the tests can hold torch's real shapes against the documented ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import GATES, Config
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each axis of a tensor is, what it means and how PyTorch's docs write it."""
+
+    shape: tuple[int, ...]
+    axes: tuple[str, ...]
+    symbols: tuple[str, ...]
+    note: str
+
+
+def tensor_layouts(config: Config, batch: int, steps: int, input_size: int) -> dict[str, Layout]:
+    """The input, output, h_n (and c_n for LSTM) layouts of a run."""
+    d, h_out, h_cell = config.directions, config.out_size, config.hidden_size
+    rows = d * config.num_layers
+    out_axis = ("direction*" if d == 2 else "") + ("proj" if config.proj_size else "hidden")
+    seq_major = not config.batch_first
+
+    def ordered(
+        *axes: tuple[int, str, str],
+    ) -> tuple[tuple[int, ...], tuple[str, ...], tuple[str, ...]]:
+        return tuple(a[0] for a in axes), tuple(a[1] for a in axes), tuple(a[2] for a in axes)
+
+    n, l_ = (batch, "batch", "N"), (steps, "seq", "L")
+    first, second = (l_, n) if seq_major else (n, l_)
+    order = "(seq, batch, ...) as batch_first=False" if seq_major else "(batch, seq, ...) as batch_first=True"
+    layouts = {
+        "input": Layout(*ordered(first, second, (input_size, "input", "H_in")), f"one-hot; {order}"),
+        "output": Layout(
+            *ordered(first, second, (d * h_out, out_axis, "D*H_out" if d == 2 else "H_out")),
+            "last layer, every step" + ("; forward half then backward half" if d == 2 else ""),
+        ),
+        "h_n": Layout(
+            *ordered(
+                (rows, "layer*direction", "D*num_layers"),
+                n,
+                (h_out, "proj" if config.proj_size else "hidden", "H_out"),
+            ),
+            "batch is axis 1 whatever batch_first says; rows are layer-major",
+        ),
+    }
+    if config.cell == "lstm":
+        layouts["c_n"] = Layout(
+            *ordered((rows, "layer*direction", "D*num_layers"), n, (h_cell, "cell", "H_cell")),
+            "cell state: hidden_size wide even with proj_size; batch is axis 1",
+        )
+    return layouts
+
+
+def h_n_rows(config: Config) -> list[tuple[int, str]]:
+    """(layer, direction) of each h_n row: index = layer * D + direction."""
+    names = ("forward", "backward")[: config.directions]
+    return [(layer, name) for layer in range(config.num_layers) for name in names]
+
+
+@dataclass(frozen=True)
+class ParameterLayout:
+    name: str
+    shape: tuple[int, ...]
+    symbols: tuple[str, ...]
+
+
+def parameter_layouts(config: Config, input_size: int) -> list[ParameterLayout]:
+    """Every parameter in ``named_parameters()`` order, with its documented symbolic shape."""
+    gates = GATES[config.cell]
+    g = f"{gates}*" if gates > 1 else ""
+    lstm = config.cell == "lstm"
+    cell_sym = "H_cell" if lstm else "H_out"
+    d, h_out, h_cell = config.directions, config.out_size, config.hidden_size
+    params: list[ParameterLayout] = []
+    for layer in range(config.num_layers):
+        in_size, in_sym = (
+            (input_size, "H_in") if layer == 0 else (d * h_out, "D*H_out" if d == 2 else "H_out")
+        )
+        for direction in range(d):
+            sfx = f"_l{layer}" + ("_reverse" if direction else "")
+            params.append(
+                ParameterLayout(f"weight_ih{sfx}", (gates * h_cell, in_size), (g + cell_sym, in_sym))
+            )
+            params.append(
+                ParameterLayout(f"weight_hh{sfx}", (gates * h_cell, h_out), (g + cell_sym, "H_out"))
+            )
+            if config.bias:
+                params.append(ParameterLayout(f"bias_ih{sfx}", (gates * h_cell,), (g + cell_sym,)))
+                params.append(ParameterLayout(f"bias_hh{sfx}", (gates * h_cell,), (g + cell_sym,)))
+            if config.proj_size:
+                params.append(ParameterLayout(f"weight_hr{sfx}", (h_out, h_cell), ("H_out", "H_cell")))
+    return params

@@ -1,0 +1,83 @@
+"""How many bytes a run will need, estimated before anything is allocated.
+
+Pure Python on purpose: an absurd request (``--hidden 100000000``) is refused in the time
+it takes to start, without importing torch.
+"""
+
+from __future__ import annotations
+
+from .config import GATES, Config
+from .errors import BadInput
+from .layout import parameter_layouts
+
+DEFAULT_MAX_MEMORY = 2 * 1024**3
+#: Python float objects in lists plus their JSON text, per value printed.
+JSON_BYTES_PER_VALUE = 64
+
+
+def estimate_bytes(
+    config: Config, lengths: list[int], vocab_size: int, *, values: bool, trace_words: int = 0
+) -> int:
+    """An upper-side estimate of the peak bytes of a run, verification and output included."""
+    item = 4 if config.dtype == "float32" else 8
+    n, steps, tokens = len(lengths), max(lengths), sum(lengths)
+    cells = n * steps
+    d, h_out, h = config.directions, config.out_size, config.hidden_size
+    gates = GATES[config.cell]
+    params = sum(_numel(p.shape) for p in parameter_layouts(config, vocab_size))
+    states = config.num_layers * d * n * (h_out + h)
+    per_layer = cells * d * (h_out + gates * h)  # torch's outputs and gate workspace
+    torch_side = (
+        tokens * vocab_size * (8 + item)  # one_hot (int64) and its cast
+        + 2 * cells * vocab_size * item  # the batch, and its seq-first copy
+        + (config.num_layers + 2) * per_layer * item
+        + (params + states) * item
+    )
+    reference = 8 * (cells * vocab_size + 2 * per_layer + params + 2 * states + cells * d * h_out)
+    printed = 0
+    if values:
+        printed = cells * (vocab_size + d * h_out) + states + params
+    traced = trace_words * steps * config.num_layers * d * (3 * gates * h + 2 * h_out) * 2
+    return torch_side + reference + (printed + traced) * JSON_BYTES_PER_VALUE
+
+
+def check_memory(estimate: int, limit: int) -> None:
+    if estimate > limit:
+        raise BadInput(
+            f"this run needs about {human_bytes(estimate)}, over the {human_bytes(limit)} limit; "
+            f"raise it with --max-memory {_suggest(estimate)} if you mean it"
+        )
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError("unreachable")
+
+
+def parse_size(text: str) -> int:
+    """'512M', '2G', '1.5GiB' or a plain number of bytes."""
+    units = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+    s = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = s[-1] if s and s[-1] in units else ""
+    try:
+        value = float(s[: len(s) - len(unit)])
+    except ValueError:
+        raise BadInput(f"--max-memory takes a size like 512M or 4G (got {text!r})") from None
+    if not value > 0 or value == float("inf"):
+        raise BadInput(f"--max-memory must be a positive size (got {text!r})")
+    return int(value * units[unit])
+
+
+def _suggest(estimate: int) -> str:
+    gib = -(-estimate // 1024**3)
+    return f"{gib}G"
+
+
+def _numel(shape: tuple[int, ...]) -> int:
+    total = 1
+    for s in shape:
+        total *= s
+    return total

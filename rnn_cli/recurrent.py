@@ -1,0 +1,94 @@
+"""Build the torch module and run it forward: the one place torch's own RNN is called."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .config import TORCH_CLASS, Config
+from .errors import RunFailure
+
+if TYPE_CHECKING:
+    import torch
+
+
+def module_kwargs(config: Config, input_size: int) -> dict[str, Any]:
+    """Constructor arguments that differ from torch's defaults, in torch's own order."""
+    kwargs: dict[str, Any] = {"input_size": input_size, "hidden_size": config.hidden_size}
+    if config.num_layers != 1:
+        kwargs["num_layers"] = config.num_layers
+    if config.cell == "rnn" and config.nonlinearity != "tanh":
+        kwargs["nonlinearity"] = config.nonlinearity
+    if not config.bias:
+        kwargs["bias"] = False
+    if config.batch_first:
+        kwargs["batch_first"] = True
+    if config.bidirectional:
+        kwargs["bidirectional"] = True
+    if config.proj_size:
+        kwargs["proj_size"] = config.proj_size
+    return kwargs
+
+
+def constructor_call(config: Config, input_size: int) -> str:
+    """The equivalent PyTorch call, e.g. ``torch.nn.RNN(input_size=4, hidden_size=2)``."""
+    args = ", ".join(f"{k}={v!r}" for k, v in module_kwargs(config, input_size).items())
+    if config.dtype != "float32":
+        args += f", dtype=torch.{config.dtype}"
+    return f"torch.nn.{TORCH_CLASS[config.cell]}({args})"
+
+
+def resolve_device(requested: str) -> str:
+    import torch
+
+    if requested == "cpu":
+        return "cpu"
+    if torch.cuda.is_available():
+        return "cuda"
+    if requested == "auto":
+        return "cpu"
+    raise RunFailure("--device cuda was asked for, but CUDA is not available on this machine")
+
+
+@dataclass
+class Forward:
+    """What torch returned, moved to the CPU, in the run's own layout."""
+
+    module: torch.nn.RNNBase
+    output: torch.Tensor
+    h_n: torch.Tensor
+    c_n: torch.Tensor | None
+    batch_sizes: list[int] | None
+
+
+def run_forward(config: Config, batch: torch.Tensor, lengths: torch.Tensor) -> Forward:
+    """Seed, build the module and run it under ``no_grad`` (packed or zero-padded)."""
+    import torch
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    dtype = getattr(torch, config.dtype)
+    torch.manual_seed(config.seed)
+    cls = getattr(torch.nn, TORCH_CLASS[config.cell])
+    module = cls(**module_kwargs(config, batch.shape[-1]), dtype=dtype, device=config.device)
+    batch = batch.to(config.device)
+    batch_sizes = None
+    with torch.no_grad():
+        if config.padding == "packed":
+            packed = pack_padded_sequence(
+                batch, lengths, batch_first=config.batch_first, enforce_sorted=False
+            )
+            batch_sizes = packed.batch_sizes.tolist()
+            packed_out, state = module(packed)
+            output, _ = pad_packed_sequence(
+                packed_out, batch_first=config.batch_first, total_length=int(lengths.max())
+            )
+        else:
+            output, state = module(batch)
+    h_n, c_n = state if isinstance(state, tuple) else (state, None)
+    return Forward(
+        module=module,
+        output=output.cpu(),
+        h_n=h_n.cpu(),
+        c_n=None if c_n is None else c_n.cpu(),
+        batch_sizes=batch_sizes,
+    )

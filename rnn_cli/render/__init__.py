@@ -1,0 +1,1 @@
+"""Renderers: a Result in, text out. Each reads the plain Result and nothing else."""

@@ -1,0 +1,139 @@
+"""The --json document: strict JSON (no NaN/Infinity), stable keys, schema_version 1."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+from ..result import Result
+
+if TYPE_CHECKING:
+    import torch
+
+SCHEMA_VERSION = 1
+
+
+def document(result: Result, *, values: bool = True) -> dict[str, Any]:
+    """Every fact of a run as plain JSON-ready data, keys always present and in one order."""
+    config = result.config
+    non_finite: dict[str, int] = {}
+
+    def tensor_values(name: str, tensor: torch.Tensor) -> Any:
+        listed, bad = plain_values(tensor)
+        if bad:
+            non_finite[name] = bad
+        return listed
+
+    tensors = {}
+    for name, facts in result.tensors.items():
+        entry: dict[str, Any] = {
+            "shape": list(facts.shape),
+            "axes": list(facts.layout.axes),
+            "symbols": list(facts.layout.symbols),
+            "note": facts.layout.note,
+        }
+        if values:
+            entry["values"] = tensor_values(name, facts.values)
+        tensors[name] = entry
+    parameters = []
+    for p in result.parameters:
+        entry = {"name": p.name, "shape": list(p.shape), "symbols": list(p.symbols), "numel": p.numel}
+        if values:
+            entry["values"] = tensor_values(p.name, p.values)
+        parameters.append(entry)
+    v = result.verification
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "words": result.words,
+        "tokens": result.tokens,
+        "lengths": result.lengths,
+        "vocabulary": result.vocabulary,
+        "config": {
+            "cell": config.cell,
+            "input_size": result.input_size,
+            "hidden_size": config.hidden_size,
+            "num_layers": config.num_layers,
+            "bidirectional": config.bidirectional,
+            "batch_first": config.batch_first,
+            "nonlinearity": config.nonlinearity,
+            "bias": config.bias,
+            "proj_size": config.proj_size,
+            "padding": config.padding,
+            "seed": config.seed,
+            "dtype": config.dtype,
+            "device": config.device,
+        },
+        "call": result.call,
+        "tensors": tensors,
+        "h_n_rows": [
+            {"index": i, "layer": layer, "direction": direction}
+            for i, (layer, direction) in enumerate(result.h_n_rows)
+        ],
+        "batch_sizes": result.batch_sizes,
+        "last_step": result.last_step,
+        "identities": [
+            {
+                "word": i.word,
+                "direction": i.direction,
+                "output_step": i.output_step,
+                "h_n_row": i.h_n_row,
+                "max_abs_diff": finite_or_none(i.max_abs_diff),
+                "holds": i.holds,
+            }
+            for i in result.identities
+        ],
+        "parameters": parameters,
+        "parameter_count": result.parameter_count,
+        "parameter_bytes": result.parameter_bytes,
+        "verification": {
+            "ok": v.ok,
+            "max_abs_diff": finite_or_none(v.max_abs_diff),
+            "per_tensor": {k: finite_or_none(x) for k, x in v.per_tensor.items()},
+            "atol": v.atol,
+            "rtol": v.rtol,
+            "method": "float64 recurrence from the module's own parameters (PyTorch's documented equations)",
+        },
+        "trace": trace_document(result) if result.trace else None,
+        "non_finite": non_finite,
+    }
+
+
+def trace_document(result: Result) -> list[dict[str, Any]]:
+    return [
+        {
+            "layer": s.layer,
+            "direction": s.direction,
+            "word": s.word,
+            "step": s.step,
+            "token": result.tokens[s.word][s.step] if s.layer == 0 else None,
+            "parts": {k: plain_values(v)[0] for k, v in s.parts.items()},
+        }
+        for s in result.trace
+    ]
+
+
+def plain_values(tensor: torch.Tensor) -> tuple[Any, int]:
+    """Nested lists of the tensor, with each non-finite value as None, and how many there were."""
+    import torch
+
+    finite = torch.isfinite(tensor) if tensor.is_floating_point() else None
+    if finite is None or bool(finite.all()):
+        return tensor.tolist(), 0
+    bad = int((~finite).sum())
+    return _nulls(tensor.tolist()), bad
+
+
+def _nulls(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_nulls(v) for v in value]
+    return value if math.isfinite(value) else None
+
+
+def finite_or_none(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def dumps(doc: Any) -> str:
+    """Strict JSON: a NaN or Infinity that slipped through is a bug, so it raises."""
+    return json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))

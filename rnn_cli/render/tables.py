@@ -1,0 +1,301 @@
+"""Rich tables for a person: vocabulary, shapes with named axes, values, parameters, checks.
+
+Every piece of user text goes in as a ``Text`` made visible first, never as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ..memory import human_bytes
+from ..result import Result
+from .visible import visible
+
+if TYPE_CHECKING:
+    import torch
+
+DEFAULT_MAX_ROWS = 10
+MAX_STEP_COLUMNS = 8
+_PAD = Text("0 (pad)", style="dim")
+
+
+def report(result: Result, *, max_rows: int = DEFAULT_MAX_ROWS, values: bool = True) -> Group:
+    """The whole report, top to bottom, as one renderable."""
+    parts: list[RenderableType] = [header(result), vocabulary_table(result, max_rows), shapes_table(result)]
+    if values:
+        parts.append(input_table(result, max_rows))
+        parts.append(output_table(result, max_rows))
+        parts.append(state_table(result, "h_n", max_rows))
+        if "c_n" in result.tensors:
+            parts.append(state_table(result, "c_n", max_rows))
+    parts.append(lengths_table(result, max_rows))
+    parts.append(parameters_table(result, values=values))
+    parts.append(verification_line(result))
+    return Group(*(_section(p) if isinstance(p, Table) else p for p in parts))
+
+
+def header(result: Result) -> Text:
+    c = result.config
+    text = Text()
+    text.append("rnn-shapes  ", style="bold")
+    text.append(result.call, style="bold cyan")
+    layout = "(batch, seq, input)" if c.batch_first else "(seq, batch, input)"
+    fed = (
+        f"\ninput fed as {layout}"
+        + (
+            "; packed with pack_padded_sequence(..., enforce_sorted=False)"
+            if c.padding == "packed"
+            else "; zero padding fed through the cell"
+        )
+        + f"; seed {c.seed}, {c.dtype} on {c.device}, under torch.no_grad()"
+    )
+    text.append(fed, style="dim")
+    return text
+
+
+def vocabulary_table(result: Result, max_rows: int) -> Table:
+    size = result.input_size
+    table = _table(f"Vocabulary: input_size = {size} (first-appearance order)")
+    table.add_column("index", justify="right")
+    table.add_column("token")
+    table.add_column("one-hot vector")
+    for i in _summarised(size, max_rows):
+        if i is None:
+            table.add_row("…", Text(f"… {size - max_rows} more tokens …"), "")
+            continue
+        table.add_row(str(i), Text(visible(result.vocabulary[i])), _one_hot(i, size))
+    return table
+
+
+def shapes_table(result: Result) -> Table:
+    table = _table("Shapes")
+    table.add_column("tensor", style="bold")
+    table.add_column("shape")
+    table.add_column("axes")
+    table.add_column("PyTorch's docs")
+    table.add_column("note")
+    for facts in result.tensors.values():
+        axes = " × ".join(f"{a}={s}" for a, s in zip(facts.layout.axes, facts.shape, strict=True))
+        table.add_row(facts.name, _shape(facts.shape), axes, _shape(facts.layout.symbols), facts.layout.note)
+    return table
+
+
+def input_table(result: Result, max_rows: int) -> Table:
+    """The input by word and step, each cell the token whose one-hot row is there."""
+    steps = max(result.lengths)
+    table = _word_step_table(
+        f"input: the token at each step (shape {_shape(result.tensors['input'].shape)})", steps
+    )
+    for w in _summarised(len(result.words), max_rows):
+        if w is None:
+            table.add_row(*_more_words(result, max_rows, steps))
+            continue
+        toks = result.tokens[w]
+        cells = [
+            Text("…") if t is None else Text(visible(toks[t])) if t < len(toks) else _PAD
+            for t in _step_columns(steps)
+        ]
+        table.add_row(Text(visible(result.words[w])), *cells)
+    return table
+
+
+def output_table(result: Result, max_rows: int) -> Table:
+    c = result.config
+    out = result.batch_major("output")
+    steps = out.shape[1]
+    halves = " (forward | backward)" if c.bidirectional else ""
+    table = _word_step_table(
+        f"output: the last layer's state at each step{halves}, "
+        f"shape {_shape(result.tensors['output'].shape)}",
+        steps,
+    )
+    h = c.out_size
+    for w in _summarised(len(result.words), max_rows):
+        if w is None:
+            table.add_row(*_more_words(result, max_rows, steps))
+            continue
+        cells: list[RenderableType] = []
+        for t in _step_columns(steps):
+            if t is None:
+                cells.append(Text("…"))
+            elif t >= result.lengths[w] and c.padding == "packed":
+                cells.append(_PAD)
+            elif c.bidirectional:
+                cells.append(Text.assemble(_vector(out[w, t, :h]), " | ", _vector(out[w, t, h:])))
+            else:
+                cells.append(_vector(out[w, t]))
+        table.add_row(Text(visible(result.words[w])), *cells)
+    return table
+
+
+def state_table(result: Result, name: str, max_rows: int) -> Table:
+    """h_n or c_n: one row per (layer, direction), one column per word."""
+    values = result.tensors[name].values
+    words = list(_summarised(len(result.words), max_rows))
+    table = _table(
+        f"{name}: final state per layer and direction, shape {_shape(tuple(values.shape))}"
+        " (batch is axis 1 whatever batch_first says)"
+    )
+    table.add_column("row", justify="right")
+    table.add_column("layer", justify="right")
+    table.add_column("direction")
+    for w in words:
+        table.add_column(Text("…") if w is None else Text(visible(result.words[w])))
+    for row, (layer, direction) in enumerate(result.h_n_rows):
+        cells = [Text("…") if w is None else _vector(values[row, w]) for w in words]
+        table.add_row(str(row), str(layer), direction, *cells)
+    return table
+
+
+def lengths_table(result: Result, max_rows: int) -> Table:
+    c = result.config
+    top = (c.num_layers - 1) * c.directions
+    title = "Lengths and where h_n stands in output"
+    if result.batch_sizes is not None:
+        title += f"; packed batch_sizes = {result.batch_sizes}"
+    table = _table(title)
+    table.add_column("word")
+    table.add_column("length", justify="right")
+    table.add_column("step of output equal to its h_n row (checked)")
+    by_word: dict[int, list[str]] = {}
+    for i in result.identities:
+        mark = "✓" if i.holds else f"✗ differs by {i.max_abs_diff:.3g}"
+        half = f", :{c.out_size}" if i.direction == "forward" else f", {c.out_size}:"
+        at = f"{i.word}, {i.output_step}" if c.batch_first else f"{i.output_step}, {i.word}"
+        by_word.setdefault(i.word, []).append(
+            f"output[{at}{half if c.bidirectional else ''}] == "
+            f"h_n[{i.h_n_row}, {i.word}] ({i.direction}) {mark}"
+        )
+    for w in _summarised(len(result.words), max_rows):
+        if w is None:
+            table.add_row(Text(f"… {len(result.words) - max_rows} more words …"), "", "")
+            continue
+        table.add_row(Text(visible(result.words[w])), str(result.lengths[w]), "\n".join(by_word.get(w, [])))
+    if top:
+        table.caption = f"h_n row {top} is layer {c.num_layers - 1} (the last); rows are layer-major"
+    return table
+
+
+def parameters_table(result: Result, *, values: bool) -> Table:
+    table = _table("Parameters, in named_parameters() order")
+    table.add_column("name", style="bold")
+    table.add_column("shape")
+    table.add_column("PyTorch's docs")
+    table.add_column("elements", justify="right")
+    if values:
+        table.add_column("values")
+    for p in result.parameters:
+        row: list[RenderableType] = [p.name, _shape(p.shape), _shape(p.symbols), f"{p.numel:,}"]
+        if values:
+            row.append(_preview(p.values))
+        table.add_row(*row)
+    table.caption = (
+        f"total {result.parameter_count:,} parameters, "
+        f"{human_bytes(result.parameter_bytes)} of {result.config.dtype}"
+    )
+    return table
+
+
+def verification_line(result: Result) -> Text:
+    v = result.verification
+    mark = ("✓", "green") if v.ok else ("✗", "red")
+    return Text.assemble(
+        (mark[0], f"bold {mark[1]}"),
+        f" verified: torch's output, h_n{', c_n' if 'c_n' in v.per_tensor else ''} match the "
+        f"recurrence computed by hand in float64 (max |diff| {v.max_abs_diff:.2g}, "
+        f"tolerance {v.atol:g} + {v.rtol:g}·|value|)",
+    )
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _table(title: str) -> Table:
+    """A table whose title is a heading of its own, never folded to the table's width."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.title = title
+    return table
+
+
+def _section(table: Table) -> Group:
+    heading = Text(str(table.title or ""), style="bold")
+    table.title = None
+    return Group(Text(), heading, table)
+
+
+def _word_step_table(title: str, steps: int) -> Table:
+    table = _table(title)
+    table.add_column("word")
+    for t in _step_columns(steps):
+        table.add_column("…" if t is None else f"step {t}")
+    return table
+
+
+def _more_words(result: Result, max_rows: int, steps: int) -> list[RenderableType]:
+    width = len(list(_step_columns(steps)))
+    return [Text(f"… {len(result.words) - max_rows} more words …"), *([""] * width)]
+
+
+def _summarised(count: int, limit: int) -> Iterator[int | None]:
+    """0..count-1, or its first and last halves of ``limit`` with None where the rest is."""
+    if count <= limit:
+        yield from range(count)
+        return
+    head = (limit + 1) // 2
+    yield from range(head)
+    yield None
+    yield from range(count - (limit - head), count)
+
+
+def _step_columns(steps: int) -> Iterator[int | None]:
+    return _summarised(steps, MAX_STEP_COLUMNS)
+
+
+def _shape(dims: Sequence[object]) -> str:
+    inner = ", ".join(str(d) for d in dims)
+    return f"({inner},)" if len(dims) == 1 else f"({inner})"
+
+
+def _one_hot(i: int, size: int) -> str:
+    if size > 16:
+        return f"1 at {i}, 0 elsewhere"
+    return "[" + ", ".join("1" if j == i else "0" for j in range(size)) + "]"
+
+
+def _vector(values: torch.Tensor) -> Text:
+    items = values.tolist()
+    text = Text("[")
+    shown = items if len(items) <= 6 else [*items[:3], None, *items[-2:]]
+    for k, x in enumerate(shown):
+        if k:
+            text.append(", ")
+        text.append("…") if x is None else text.append(f"{x:+.4f}", style=_heat(x))
+    text.append("]")
+    return text
+
+
+def _preview(values: torch.Tensor) -> Text:
+    flat = values.flatten().tolist()
+    text = Text()
+    for k, x in enumerate(flat[:4]):
+        if k:
+            text.append(" ")
+        text.append(f"{x:+.3f}", style=_heat(x))
+    if len(flat) > 4:
+        text.append(" …")
+    return text
+
+
+def _heat(x: float) -> str:
+    """A heatmap colour: red for negative, blue for positive, brighter for larger."""
+    if x != x:
+        return "bold magenta"
+    level = min(abs(x), 1.0)
+    shade = int(255 - 175 * level)
+    return f"rgb(255,{shade},{shade})" if x < 0 else f"rgb({shade},{shade},255)"

@@ -1,0 +1,93 @@
+"""The plain result object every renderer reads: facts, not formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .config import Config
+from .layout import Layout
+
+if TYPE_CHECKING:
+    import torch
+
+    from .verify import Comparison, TraceStep
+
+
+@dataclass
+class TensorFacts:
+    """One tensor: its real shape, what each axis means, and its values (on the CPU)."""
+
+    name: str
+    layout: Layout
+    values: torch.Tensor
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.values.shape)
+
+
+@dataclass
+class ParameterFacts:
+    name: str
+    symbols: tuple[str, ...]
+    values: torch.Tensor
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.values.shape)
+
+    @property
+    def numel(self) -> int:
+        return int(self.values.numel())
+
+
+@dataclass
+class Identity:
+    """A claim that two slices are equal, and how far apart they really are."""
+
+    word: int
+    direction: str
+    output_step: int
+    h_n_row: int
+    max_abs_diff: float
+    holds: bool
+
+
+@dataclass
+class Result:
+    """Everything one run found, in the run's own layout."""
+
+    config: Config
+    words: list[str]
+    tokens: list[list[str]]
+    lengths: list[int]
+    vocabulary: list[str]
+    call: str
+    tensors: dict[str, TensorFacts]
+    parameters: list[ParameterFacts]
+    h_n_rows: list[tuple[int, str]]
+    last_step: list[int]
+    batch_sizes: list[int] | None
+    identities: list[Identity]
+    verification: Comparison
+    trace: list[TraceStep] = field(default_factory=list)
+
+    @property
+    def input_size(self) -> int:
+        return len(self.vocabulary)
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(p.numel for p in self.parameters)
+
+    @property
+    def parameter_bytes(self) -> int:
+        return sum(p.numel * p.values.element_size() for p in self.parameters)
+
+    def batch_major(self, name: str) -> torch.Tensor:
+        """A tensor with batch on axis 0 (output and input are seq-first when batch_first=False)."""
+        values = self.tensors[name].values
+        if name in ("input", "output") and not self.config.batch_first:
+            return values.transpose(0, 1)
+        return values

@@ -1,0 +1,107 @@
+"""Words to tokens to a vocabulary: pure Python, no torch.
+
+A token is a grapheme cluster of the NFC form of a word, so a token is what a reader sees:
+``e`` + combining accent is one token, an emoji family joined by zero-width joiners is one
+token, and two canonically equivalent spellings give the same tokens.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import regex
+
+from .errors import BadInput
+
+_GRAPHEME = regex.compile(r"\X")
+
+#: Longest word, in tokens, that a run accepts unless told otherwise.
+DEFAULT_MAX_STEPS = 10_000
+
+
+def tokenize(word: str) -> list[str]:
+    """Split one word into grapheme clusters of its NFC form."""
+    if word.isascii() and "\r" not in word:
+        return list(word)  # every ASCII character but CR LF is its own cluster
+    clusters: list[str] = _GRAPHEME.findall(unicodedata.normalize("NFC", word))
+    return clusters
+
+
+def check_word(word: object, where: str) -> str:
+    """Refuse what cannot be a word; ``where`` names it in the message ("word 2")."""
+    if not isinstance(word, str):
+        raise BadInput(f"{where} must be text, not {type(word).__name__}")
+    if not word:
+        raise BadInput(f"{where} is empty")
+    if "\x00" in word:
+        raise BadInput(f"{where} contains a NUL byte")
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise BadInput(
+            f"{where} is not valid UTF-8 (undecodable byte or lone surrogate at character {error.start + 1})"
+        ) from None
+    return word
+
+
+@dataclass(frozen=True)
+class Tokenized:
+    """Words, their tokens and the vocabulary, everything before torch."""
+
+    words: list[str]
+    tokens: list[list[str]]
+    vocabulary: list[str]
+    indices: list[list[int]]
+
+    @property
+    def lengths(self) -> list[int]:
+        return [len(t) for t in self.tokens]
+
+
+def tokenize_words(
+    words: Sequence[str],
+    vocab: str | Sequence[str] | None = None,
+    *,
+    max_steps: int = DEFAULT_MAX_STEPS,
+) -> Tokenized:
+    """Tokenize ``words`` and index them against ``vocab`` or first-appearance order."""
+    if isinstance(words, str) or not isinstance(words, Sequence):
+        raise BadInput("words must be a list of strings")
+    if not words:
+        raise BadInput("no words given: pass words as arguments, on stdin, or with --file")
+    checked = [check_word(w, f"word {i + 1}") for i, w in enumerate(words)]
+    tokens = [tokenize(w) for w in checked]
+    for i, toks in enumerate(tokens):
+        if len(toks) > max_steps:
+            raise BadInput(f"word {i + 1} has {len(toks)} tokens; the limit is {max_steps} (--max-steps)")
+    vocabulary = _explicit_vocabulary(vocab, tokens) if vocab is not None else _first_seen(tokens)
+    index = {tok: i for i, tok in enumerate(vocabulary)}
+    return Tokenized(checked, tokens, vocabulary, [[index[t] for t in toks] for toks in tokens])
+
+
+def _first_seen(tokens: Iterable[list[str]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for toks in tokens:
+        seen.update(dict.fromkeys(toks))
+    return list(seen)
+
+
+def _explicit_vocabulary(vocab: str | Sequence[str], tokens: list[list[str]]) -> list[str]:
+    if isinstance(vocab, str):
+        check_word(vocab, "--vocab")
+        order = tokenize(vocab)
+    else:
+        order = [check_word(v, "--vocab entry") for v in vocab]
+        order = [unicodedata.normalize("NFC", v) for v in order]
+    seen: set[str] = set()
+    for tok in order:
+        if tok in seen:
+            raise BadInput(f"--vocab lists token {tok!r} twice")
+        seen.add(tok)
+    for i, toks in enumerate(tokens):
+        for tok in toks:
+            if tok not in seen:
+                raise BadInput(f"token {tok!r} of word {i + 1} is not in --vocab")
+    return order

@@ -1,0 +1,76 @@
+"""Shared ways of running rnn-shapes the way its users do."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from rnn_cli.cli import app
+
+HERE = Path(__file__).parent
+GOLDEN = HERE / "golden"
+#: The environment every in-process and subprocess run gets: no colour, a fixed width.
+PLAIN_ENV: dict[str, str | None] = {"COLUMNS": "160", "NO_COLOR": "1", "FORCE_COLOR": None}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from current output")
+
+
+def invoke(*args: str, input: str | bytes | None = None, env: dict[str, str | None] | None = None) -> Result:
+    """Run the app in-process with typer's CliRunner (stdout and stderr kept apart)."""
+    return CliRunner().invoke(app, list(args), input=input, env={**PLAIN_ENV, **(env or {})})
+
+
+def invoke_json(*args: str) -> dict[str, Any]:
+    result = invoke(*args, "--json")
+    assert result.exit_code == 0, result.stderr
+    doc: dict[str, Any] = json.loads(result.stdout, parse_constant=_refuse)
+    return doc
+
+
+def _refuse(name: str) -> None:
+    raise AssertionError(f"non-strict JSON token {name}")
+
+
+def strict_loads(text: str) -> Any:
+    return json.loads(text, parse_constant=_refuse)
+
+
+def run_process(
+    *args: str, input: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the real console script's code in a fresh interpreter, as a shell would."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
+    full_env.update({"COLUMNS": "160", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "rnn_cli", *args],
+        input=input if input is not None else b"",
+        capture_output=True,
+        env=full_env,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Compare text with tests/golden/NAME, or rewrite it under --update-golden."""
+    update = bool(request.config.getoption("--update-golden"))
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if update:
+            path.write_text(text, encoding="utf-8")
+        assert path.exists(), f"missing golden file {path}; run pytest --update-golden"
+        assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+
+    return check

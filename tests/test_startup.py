@@ -1,0 +1,55 @@
+"""--help, --version and --json-schema answer without importing torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from rnn_cli import __version__
+
+PROBE = """
+import sys
+from rnn_cli.cli import main
+sys.argv = ["rnn-shapes", *{args!r}]
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+sys.stderr.write("torch" if "torch" in sys.modules else "no-torch")
+sys.stderr.write(" code=%s" % code)
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["--version"], ["--json-schema"]])
+def test_fast_paths_never_import_torch(args: list[str]) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, check=False
+    )
+    assert proc.stderr.endswith("no-torch code=0"), proc.stderr
+    assert proc.stdout
+
+
+def test_the_main_job_does_import_torch() -> None:
+    """The probe itself can fail: a real run shows torch in sys.modules."""
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=["hi", "--json"])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.stderr.endswith("torch code=0"), proc.stderr
+
+
+def test_version() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "rnn_cli", "--version"], capture_output=True, text=True, check=False
+    )
+    assert proc.stdout == f"rnn-shapes {__version__}\n"
+
+
+def test_importing_the_api_does_not_import_torch() -> None:
+    code = "import sys, rnn_cli; print('torch' in sys.modules, 'typer' in sys.modules, 'rich' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.stdout.split() == ["False", "False", "False"]
