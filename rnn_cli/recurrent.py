@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +73,9 @@ def run_forward(config: Config, batch: torch.Tensor, lengths: torch.Tensor) -> F
     module = cls(**module_kwargs(config, batch.shape[-1]), dtype=dtype, device=config.device)
     batch = batch.to(config.device)
     batch_sizes = None
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # torch says once that oneDNN has no projected LSTM and it used its own kernel: noise.
+        warnings.filterwarnings("ignore", message="LSTM with projections is not supported")
         if config.padding == "packed":
             packed = pack_padded_sequence(
                 batch, lengths, batch_first=config.batch_first, enforce_sorted=False

@@ -1,0 +1,60 @@
+"""Hypothesis: random words and options keep the documented shapes and identities."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rnn_cli import explore
+from rnn_cli.layout import tensor_layouts
+
+words = st.lists(st.text(alphabet="abcdefgh", min_size=1, max_size=7), min_size=1, max_size=5)
+
+
+@st.composite
+def configs(draw: st.DrawFn) -> dict[str, object]:
+    cell = draw(st.sampled_from(["rnn", "gru", "lstm"]))
+    hidden = draw(st.integers(1, 5))
+    settings_: dict[str, object] = {
+        "cell": cell,
+        "hidden_size": hidden,
+        "num_layers": draw(st.integers(1, 3)),
+        "bidirectional": draw(st.booleans()),
+        "batch_first": draw(st.booleans()),
+        "padding": draw(st.sampled_from(["packed", "zeros"])),
+        "bias": draw(st.booleans()),
+        "seed": draw(st.integers(0, 2**32)),
+    }
+    if cell == "rnn":
+        settings_["nonlinearity"] = draw(st.sampled_from(["tanh", "relu"]))
+    if cell == "lstm" and hidden > 1:
+        settings_["proj_size"] = draw(st.integers(0, hidden - 1))
+    return settings_
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=words, options=configs())
+def test_shapes_follow_the_formulas_and_identities_hold(words: list[str], options: dict[str, object]) -> None:
+    result = explore(words, **options)  # type: ignore[arg-type]
+    config = result.config
+    n, length = len(words), max(len(w) for w in words)
+    layouts = tensor_layouts(config, n, length, len(set("".join(words))))
+    assert {k: v.shape for k, v in result.tensors.items()} == {k: v.shape for k, v in layouts.items()}
+    d = config.directions
+    h_out = config.proj_size or config.hidden_size
+    assert result.tensors["h_n"].shape == (config.num_layers * d, n, h_out)
+    assert result.tensors["output"].shape[2] == d * h_out
+    assert result.tensors["output"].shape[:2] == ((n, length) if config.batch_first else (length, n))
+    assert result.verification.ok and result.verification.max_abs_diff <= 1e-5
+    assert all(i.holds for i in result.identities)
+    out = result.batch_major("output").numpy()
+    h_n = result.tensors["h_n"].values.numpy()
+    top = (config.num_layers - 1) * d
+    for w, word in enumerate(words):
+        last = len(word) - 1 if config.padding == "packed" else length - 1
+        assert np.array_equal(out[w, last, :h_out], h_n[top, w])
+        if d == 2:
+            assert np.array_equal(out[w, 0, h_out:], h_n[top + 1, w])
+        if config.padding == "packed":
+            assert not out[w, len(word) :].any()
