@@ -46,6 +46,7 @@ def _schema(value: bool) -> None:
 
 CORE = "Recurrent layer"
 IO = "Input and output"
+SHOW = "Explain"
 
 
 @app.command()
@@ -64,23 +65,17 @@ def command(
         typer.Option(help="tanh | relu (rnn only; default tanh).", show_default=False, rich_help_panel=CORE),
     ] = None,
     no_bias: Annotated[bool, typer.Option("--no-bias", help="bias=False.", rich_help_panel=CORE)] = False,
-    proj_size: Annotated[
-        int, typer.Option(help="LSTM projection, 0 < N < hidden.", rich_help_panel=CORE)
-    ] = 0,
+    proj_size: Annotated[int, typer.Option(help="LSTM projection, 0 < N < hidden.", rich_help_panel=CORE)] = 0,
     seq_first: Annotated[
         bool,
-        typer.Option(
-            "--seq-first", help="Feed (seq, batch, input) with batch_first=False.", rich_help_panel=CORE
-        ),
+        typer.Option("--seq-first", help="Feed (seq, batch, input) with batch_first=False.", rich_help_panel=CORE),
     ] = False,
     padding: Annotated[
         str, typer.Option(help="packed | zeros: how words of different lengths run.", rich_help_panel=CORE)
     ] = "packed",
     dtype: Annotated[str, typer.Option(help="float32 | float64.", rich_help_panel=CORE)] = "float32",
     device: Annotated[str, typer.Option(help="cpu | cuda | auto.", rich_help_panel=CORE)] = "cpu",
-    seed: Annotated[
-        int, typer.Option(help="torch.manual_seed before the module is built.", rich_help_panel=CORE)
-    ] = 0,
+    seed: Annotated[int, typer.Option(help="torch.manual_seed before the module is built.", rich_help_panel=CORE)] = 0,
     vocab: Annotated[
         str | None, typer.Option(help="Explicit vocabulary order, e.g. 'helo'.", show_default=False)
     ] = None,
@@ -94,29 +89,45 @@ def command(
             rich_help_panel=IO,
         ),
     ] = None,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="One JSON document on stdout.", rich_help_panel=IO)
-    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.", rich_help_panel=IO)] = False,
     no_values: Annotated[
         bool, typer.Option("--no-values", help="Shapes only: leave values out.", rich_help_panel=IO)
     ] = False,
-    max_rows: Annotated[
-        int, typer.Option(help="Words shown in tables before summarising.", rich_help_panel=IO)
-    ] = 10,
-    max_steps: Annotated[
-        int, typer.Option(help="Longest word accepted, in tokens.", rich_help_panel=IO)
-    ] = 10_000,
+    max_rows: Annotated[int, typer.Option(help="Words shown in tables before summarising.", rich_help_panel=IO)] = 10,
+    max_steps: Annotated[int, typer.Option(help="Longest word accepted, in tokens.", rich_help_panel=IO)] = 10_000,
     max_memory: Annotated[
         str, typer.Option(help="Refuse runs estimated above this (e.g. 512M, 8G).", rich_help_panel=IO)
     ] = "2G",
+    steps: Annotated[
+        bool, typer.Option("--steps", help="Trace the equations step by step.", rich_help_panel=SHOW)
+    ] = False,
+    steps_words: Annotated[int, typer.Option(help="Words traced by --steps.", rich_help_panel=SHOW)] = 2,
+    svg: Annotated[
+        str | None,
+        typer.Option(help="Also write the report as SVG to this file.", show_default=False, rich_help_panel=SHOW),
+    ] = None,
+    html: Annotated[
+        str | None,
+        typer.Option(help="Also write the report as HTML to this file.", show_default=False, rich_help_panel=SHOW),
+    ] = None,
+    code: Annotated[
+        bool,
+        typer.Option("--code", help="Print a standalone torch script that reproduces the run.", rich_help_panel=SHOW),
+    ] = False,
+    vs: Annotated[
+        str | None,
+        typer.Option(
+            help="Compare with a second configuration, e.g. --vs '--seq-first'.",
+            show_default=False,
+            rich_help_panel=SHOW,
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
     json_schema: Annotated[
         bool,
-        typer.Option(
-            "--json-schema", callback=_schema, is_eager=True, help="Print the JSON Schema of --json output."
-        ),
+        typer.Option("--json-schema", callback=_schema, is_eager=True, help="Print the JSON Schema of --json output."),
     ] = False,
 ) -> None:
     """Show every shape and value of PyTorch's RNN, LSTM and GRU for a batch of words."""
@@ -141,6 +152,12 @@ def command(
         max_rows=max_rows,
         max_steps=max_steps,
         max_memory=max_memory,
+        steps=steps,
+        steps_words=steps_words,
+        svg=svg,
+        html=html,
+        code=code,
+        vs=vs,
     )
     try:
         from .run import run
@@ -176,6 +193,9 @@ def main() -> None:
         code = ExitStatus.OK
     except MemoryError:
         error_line("out of memory; lower --max-memory's estimate by using fewer or shorter words")
+        code = ExitStatus.FAILURE
+    except Exception as error:  # a bug of ours: still one line, and the exit status says failure
+        error_line(f"internal error: {type(error).__name__}: {error}")
         code = ExitStatus.FAILURE
     try:
         sys.stdout.flush()

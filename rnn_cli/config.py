@@ -72,16 +72,12 @@ class Config:
             nonlinearity = nonlinearity or "tanh"
             _choice("nonlinearity", nonlinearity, NONLINEARITIES)
         elif nonlinearity is not None:
-            raise BadInput(
-                f"--nonlinearity applies to --cell rnn only; {self.cell} gates are fixed (sigmoid and tanh)"
-            )
+            raise BadInput(f"--nonlinearity applies to --cell rnn only; {self.cell} gates are fixed (sigmoid and tanh)")
         if self.proj_size:
             if self.cell != "lstm":
                 raise BadInput(f"--proj-size applies to --cell lstm only, not {self.cell}")
             if self.proj_size >= self.hidden_size:
-                raise BadInput(
-                    f"--proj-size must be smaller than --hidden ({self.proj_size} >= {self.hidden_size})"
-                )
+                raise BadInput(f"--proj-size must be smaller than --hidden ({self.proj_size} >= {self.hidden_size})")
         return replace(self, nonlinearity=nonlinearity)
 
 

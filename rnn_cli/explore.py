@@ -92,9 +92,7 @@ def _run(config: Config, tokenized: Tokenized, trace_words: int) -> Result:
             raise RunFailure(f"{name} has shape {facts.shape}, documented {facts.layout.shape}")
     symbols = {p.name: p.symbols for p in parameter_layouts(config, vocab_size)}
     parameters = [ParameterFacts(name, symbols[name], p.detach().cpu()) for name, p in params.items()]
-    last_step = (
-        [length - 1 for length in tokenized.lengths] if config.padding == "packed" else [steps - 1] * n
-    )
+    last_step = [length - 1 for length in tokenized.lengths] if config.padding == "packed" else [steps - 1] * n
     result = Result(
         config=config,
         words=tokenized.words,

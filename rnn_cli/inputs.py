@@ -51,9 +51,7 @@ def split_text(data: bytes, where: str) -> list[str]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise BadInput(
-            f"{where} is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})"
-        ) from None
+        raise BadInput(f"{where} is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})") from None
     words = text.removeprefix("\ufeff").split()
     if not words:
         raise BadInput(f"no words in {where}")

@@ -81,17 +81,11 @@ def parameter_layouts(config: Config, input_size: int) -> list[ParameterLayout]:
     d, h_out, h_cell = config.directions, config.out_size, config.hidden_size
     params: list[ParameterLayout] = []
     for layer in range(config.num_layers):
-        in_size, in_sym = (
-            (input_size, "H_in") if layer == 0 else (d * h_out, "D*H_out" if d == 2 else "H_out")
-        )
+        in_size, in_sym = (input_size, "H_in") if layer == 0 else (d * h_out, "D*H_out" if d == 2 else "H_out")
         for direction in range(d):
             sfx = f"_l{layer}" + ("_reverse" if direction else "")
-            params.append(
-                ParameterLayout(f"weight_ih{sfx}", (gates * h_cell, in_size), (g + cell_sym, in_sym))
-            )
-            params.append(
-                ParameterLayout(f"weight_hh{sfx}", (gates * h_cell, h_out), (g + cell_sym, "H_out"))
-            )
+            params.append(ParameterLayout(f"weight_ih{sfx}", (gates * h_cell, in_size), (g + cell_sym, in_sym)))
+            params.append(ParameterLayout(f"weight_hh{sfx}", (gates * h_cell, h_out), (g + cell_sym, "H_out")))
             if config.bias:
                 params.append(ParameterLayout(f"bias_ih{sfx}", (gates * h_cell,), (g + cell_sym,)))
                 params.append(ParameterLayout(f"bias_hh{sfx}", (gates * h_cell,), (g + cell_sym,)))

@@ -15,9 +15,7 @@ DEFAULT_MAX_MEMORY = 2 * 1024**3
 JSON_BYTES_PER_VALUE = 64
 
 
-def estimate_bytes(
-    config: Config, lengths: list[int], vocab_size: int, *, values: bool, trace_words: int = 0
-) -> int:
+def estimate_bytes(config: Config, lengths: list[int], vocab_size: int, *, values: bool, trace_words: int = 0) -> int:
     """An upper-side estimate of the peak bytes of a run, verification and output included."""
     item = 4 if config.dtype == "float32" else 8
     n, steps, tokens = len(lengths), max(lengths), sum(lengths)

@@ -33,6 +33,12 @@ class Params:
     max_rows: int = 10
     max_steps: int = 10_000
     max_memory: str = "2G"
+    steps: bool = False
+    steps_words: int = 2
+    svg: str | None = None
+    html: str | None = None
+    code: bool = False
+    vs: str | None = None
 
     def config(self) -> Config:
         return Config(
@@ -50,11 +56,18 @@ class Params:
             seed=self.seed,
         ).validated()
 
+    def traced_words(self, count: int) -> int:
+        return min(self.steps_words, count) if self.steps else 0
+
     def memory_limit(self) -> int:
         return parse_size(self.max_memory)
 
     def check(self) -> None:
         if self.max_rows < 2:
             raise BadInput(f"--max-rows must be at least 2 (got {self.max_rows})")
+        if self.steps_words < 1:
+            raise BadInput(f"--steps-words must be at least 1 (got {self.steps_words})")
+        if self.json_out and self.code:
+            raise BadInput("--json and --code both want stdout: choose one")
         if self.max_steps < 1:
             raise BadInput(f"--max-steps must be at least 1 (got {self.max_steps})")

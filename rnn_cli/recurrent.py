@@ -77,14 +77,10 @@ def run_forward(config: Config, batch: torch.Tensor, lengths: torch.Tensor) -> F
         # torch says once that oneDNN has no projected LSTM and it used its own kernel: noise.
         warnings.filterwarnings("ignore", message="LSTM with projections is not supported")
         if config.padding == "packed":
-            packed = pack_padded_sequence(
-                batch, lengths, batch_first=config.batch_first, enforce_sorted=False
-            )
+            packed = pack_padded_sequence(batch, lengths, batch_first=config.batch_first, enforce_sorted=False)
             batch_sizes = packed.batch_sizes.tolist()
             packed_out, state = module(packed)
-            output, _ = pad_packed_sequence(
-                packed_out, batch_first=config.batch_first, total_length=int(lengths.max())
-            )
+            output, _ = pad_packed_sequence(packed_out, batch_first=config.batch_first, total_length=int(lengths.max()))
         else:
             output, state = module(batch)
     h_n, c_n = state if isinstance(state, tuple) else (state, None)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
+from .errors import BadInput
 from .explore import explore
 from .inputs import stdin_is_terminal, words_from_arguments, words_from_file, words_from_stream
 from .options import Params
 from .output import make_console, write_stdout
+from .result import Result
 
 
 def gather_words(params: Params) -> list[str]:
     if params.words and params.file:
-        from .errors import BadInput
-
         raise BadInput("give words as arguments or with --file, not both")
     if params.file:
         return words_from_file(params.file, sys.stdin.buffer)
@@ -24,23 +25,70 @@ def gather_words(params: Params) -> list[str]:
     return []  # explore() explains that words are needed
 
 
-def run(params: Params) -> None:
-    params.check()
-    config = params.config()
-    result = explore(
-        gather_words(params),
-        config,
+def explore_params(params: Params, words: list[str]) -> Result:
+    """The core call for one set of options."""
+    return explore(
+        words,
+        params.config(),
         vocab=params.vocab,
+        trace_words=params.traced_words(len(words)),
         max_steps=params.max_steps,
         max_memory=params.memory_limit(),
-        values=not params.no_values and params.json_out,
+        values=params.json_out and not params.no_values,
     )
+
+
+def run(params: Params) -> None:
+    params.check()
+    words = gather_words(params)
+    if params.vs is not None:
+        from .compare import vs_params
+
+        other = vs_params(params)
+        other.check()
+        _compare(params, explore_params(params, words), explore_params(other, words))
+        return
+    result = explore_params(params, words)
+    if params.code:
+        from .codegen import script
+
+        write_stdout(script(result))
+        return
+    values = not params.no_values
     if params.json_out:
         from .render.json_doc import document, dumps
 
-        write_stdout(dumps(document(result, values=not params.no_values)) + "\n")
-        return
+        write_stdout(dumps(document(result, values=values)) + "\n")
     from .render.tables import report
 
-    console = make_console()
-    console.print(report(result, max_rows=params.max_rows, values=not params.no_values))
+    traced = params.traced_words(len(words))
+    if not params.json_out:
+        make_console().print(report(result, max_rows=params.max_rows, values=values, traced_words=traced))
+    if params.svg or params.html:
+        from .render.export import export
+
+        export(
+            report(result, max_rows=params.max_rows, values=values, traced_words=traced),
+            svg=params.svg,
+            html=params.html,
+        )
+
+
+def _compare(params: Params, a: Result, b: Result) -> None:
+    from .compare import differences
+    from .render.json_doc import document, dumps
+
+    values = params.json_out and not params.no_values
+    doc_a, doc_b = document(a, values=values), document(b, values=values)
+    found = differences(doc_a, doc_b)
+    if params.json_out:
+        both: dict[str, Any] = {"schema_version": doc_a["schema_version"], "a": doc_a, "b": doc_b}
+        write_stdout(dumps({**both, "differences": found}) + "\n")
+        return
+    from .render.compare_table import comparison
+
+    make_console().print(comparison(doc_a, doc_b, found))
+    if params.svg or params.html:
+        from .render.export import export
+
+        export(comparison(doc_a, doc_b, found), svg=params.svg, html=params.html)

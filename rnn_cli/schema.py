@@ -165,9 +165,7 @@ def document_schema() -> dict[str, Any]:
                     "method": {"type": "string"},
                 },
             },
-            "trace": {
-                "oneOf": [{"type": "null"}, {"type": "array", "items": {"$ref": "#/$defs/trace_step"}}]
-            },
+            "trace": {"oneOf": [{"type": "null"}, {"type": "array", "items": {"$ref": "#/$defs/trace_step"}}]},
             "non_finite": {"type": "object", "additionalProperties": count},
         },
         "$defs": {

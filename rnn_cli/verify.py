@@ -124,7 +124,8 @@ def _cell(
 
     if config.cell == "rnn":
         act = torch.tanh if config.nonlinearity == "tanh" else torch.relu
-        return {"h": act(xw + hh)}
+        pre = xw + hh
+        return {"pre": pre, "h": act(pre)}
     if config.cell == "gru":
         x_r, x_z, x_n = xw.chunk(3, dim=1)
         h_r, h_z, h_n = hh.chunk(3, dim=1)

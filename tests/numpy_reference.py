@@ -22,9 +22,7 @@ def _params(doc: dict[str, Any]) -> dict[str, Array]:
     return {p["name"]: np.array(p["values"], dtype=np.float64) for p in doc["parameters"]}
 
 
-def _step(
-    cfg: dict[str, Any], p: dict[str, Array], sfx: str, x: Array, h: Array, c: Array
-) -> tuple[Array, Array]:
+def _step(cfg: dict[str, Any], p: dict[str, Array], sfx: str, x: Array, h: Array, c: Array) -> tuple[Array, Array]:
     zero = np.zeros(p[f"weight_ih{sfx}"].shape[0])
     gi = p[f"weight_ih{sfx}"] @ x + p.get(f"bias_ih{sfx}", zero)
     gh = p[f"weight_hh{sfx}"] @ h + p.get(f"bias_hh{sfx}", zero)

@@ -25,6 +25,8 @@ CASES = {
         "--proj-size",
         "2",
     ],
+    "steps_lstm.txt": ["hello", "hi", "--cell", "lstm", "--steps", "--no-values"],
+    "vs_seq_first.txt": ["hello", "eolll", "lleel", "--vs", "--seq-first"],
     "gru_zeros_no_values.txt": ["hello", "hi", "--cell", "gru", "--padding", "zeros", "--no-values"],
 }
 

@@ -118,10 +118,7 @@ def test_cuda_asked_for_and_absent_is_a_runtime_failure() -> None:
 
     result = invoke("hello", "--device", "cuda")
     if torch.cuda.is_available():  # a machine with a GPU runs it there instead
-        assert (
-            result.exit_code == 0
-            and '"device":"cuda"' in invoke("hello", "--device", "cuda", "--json").stdout
-        )
+        assert result.exit_code == 0 and '"device":"cuda"' in invoke("hello", "--device", "cuda", "--json").stdout
     else:
         assert result.exit_code == 1
         assert "CUDA is not available" in result.stderr

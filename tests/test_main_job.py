@@ -40,9 +40,7 @@ def test_values_match_a_hand_written_recurrence(layout: list[str]) -> None:
     x = batch_major(doc, "input")
     h = np.zeros((3, 2))
     for t in range(5):
-        h = np.tanh(
-            x[:, t] @ p["weight_ih_l0"].T + p["bias_ih_l0"] + h @ p["weight_hh_l0"].T + p["bias_hh_l0"]
-        )
+        h = np.tanh(x[:, t] @ p["weight_ih_l0"].T + p["bias_ih_l0"] + h @ p["weight_hh_l0"].T + p["bias_hh_l0"])
         assert np.allclose(batch_major(doc, "output")[:, t], h, atol=1e-5)
     assert np.allclose(np.array(doc["tensors"]["h_n"]["values"])[0], h, atol=1e-5)
     assert doc["verification"]["ok"] and doc["verification"]["max_abs_diff"] <= 1e-5

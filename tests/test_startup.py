@@ -24,9 +24,7 @@ sys.stderr.write(" code=%s" % code)
 
 @pytest.mark.parametrize("args", [["--help"], ["-h"], ["--version"], ["--json-schema"]])
 def test_fast_paths_never_import_torch(args: list[str]) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, check=False)
     assert proc.stderr.endswith("no-torch code=0"), proc.stderr
     assert proc.stdout
 
@@ -43,9 +41,7 @@ def test_the_main_job_does_import_torch() -> None:
 
 
 def test_version() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "rnn_cli", "--version"], capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run([sys.executable, "-m", "rnn_cli", "--version"], capture_output=True, text=True, check=False)
     assert proc.stdout == f"rnn-shapes {__version__}\n"
 
 

@@ -67,8 +67,7 @@ def document(result: Result, *, values: bool = True) -> dict[str, Any]:
         "call": result.call,
         "tensors": tensors,
         "h_n_rows": [
-            {"index": i, "layer": layer, "direction": direction}
-            for i, (layer, direction) in enumerate(result.h_n_rows)
+            {"index": i, "layer": layer, "direction": direction} for i, (layer, direction) in enumerate(result.h_n_rows)
         ],
         "batch_sizes": result.batch_sizes,
         "last_step": result.last_step,

@@ -25,9 +25,16 @@ MAX_STEP_COLUMNS = 8
 _PAD = Text("0 (pad)", style="dim")
 
 
-def report(result: Result, *, max_rows: int = DEFAULT_MAX_ROWS, values: bool = True) -> Group:
+def report(result: Result, *, max_rows: int = DEFAULT_MAX_ROWS, values: bool = True, traced_words: int = 0) -> Group:
     """The whole report, top to bottom, as one renderable."""
-    parts: list[RenderableType] = [header(result), vocabulary_table(result, max_rows), shapes_table(result)]
+    from .diagram import diagram
+
+    parts: list[RenderableType] = [
+        header(result),
+        vocabulary_table(result, max_rows),
+        shapes_table(result),
+        diagram(result),
+    ]
     if values:
         parts.append(input_table(result, max_rows))
         parts.append(output_table(result, max_rows))
@@ -36,8 +43,13 @@ def report(result: Result, *, max_rows: int = DEFAULT_MAX_ROWS, values: bool = T
             parts.append(state_table(result, "c_n", max_rows))
     parts.append(lengths_table(result, max_rows))
     parts.append(parameters_table(result, values=values))
+    if traced_words:
+        from .trace import trace_report
+
+        parts.append(trace_report(result, traced_words, max_rows))
+    parts.append(Text())
     parts.append(verification_line(result))
-    return Group(*(_section(p) if isinstance(p, Table) else p for p in parts))
+    return Group(*(section(p) if isinstance(p, Table) else p for p in parts))
 
 
 def header(result: Result) -> Text:
@@ -61,11 +73,11 @@ def header(result: Result) -> Text:
 
 def vocabulary_table(result: Result, max_rows: int) -> Table:
     size = result.input_size
-    table = _table(f"Vocabulary: input_size = {size} (first-appearance order)")
+    table = titled_table(f"Vocabulary: input_size = {size} (first-appearance order)")
     table.add_column("index", justify="right")
     table.add_column("token")
     table.add_column("one-hot vector")
-    for i in _summarised(size, max_rows):
+    for i in summarised(size, max_rows):
         if i is None:
             table.add_row("…", Text(f"… {size - max_rows} more tokens …"), "")
             continue
@@ -74,7 +86,7 @@ def vocabulary_table(result: Result, max_rows: int) -> Table:
 
 
 def shapes_table(result: Result) -> Table:
-    table = _table("Shapes")
+    table = titled_table("Shapes")
     table.add_column("tensor", style="bold")
     table.add_column("shape")
     table.add_column("axes")
@@ -89,17 +101,14 @@ def shapes_table(result: Result) -> Table:
 def input_table(result: Result, max_rows: int) -> Table:
     """The input by word and step, each cell the token whose one-hot row is there."""
     steps = max(result.lengths)
-    table = _word_step_table(
-        f"input: the token at each step (shape {_shape(result.tensors['input'].shape)})", steps
-    )
-    for w in _summarised(len(result.words), max_rows):
+    table = _word_step_table(f"input: the token at each step (shape {_shape(result.tensors['input'].shape)})", steps)
+    for w in summarised(len(result.words), max_rows):
         if w is None:
             table.add_row(*_more_words(result, max_rows, steps))
             continue
         toks = result.tokens[w]
         cells = [
-            Text("…") if t is None else Text(visible(toks[t])) if t < len(toks) else _PAD
-            for t in _step_columns(steps)
+            Text("…") if t is None else Text(visible(toks[t])) if t < len(toks) else _PAD for t in _step_columns(steps)
         ]
         table.add_row(Text(visible(result.words[w])), *cells)
     return table
@@ -111,12 +120,11 @@ def output_table(result: Result, max_rows: int) -> Table:
     steps = out.shape[1]
     halves = " (forward | backward)" if c.bidirectional else ""
     table = _word_step_table(
-        f"output: the last layer's state at each step{halves}, "
-        f"shape {_shape(result.tensors['output'].shape)}",
+        f"output: the last layer's state at each step{halves}, shape {_shape(result.tensors['output'].shape)}",
         steps,
     )
     h = c.out_size
-    for w in _summarised(len(result.words), max_rows):
+    for w in summarised(len(result.words), max_rows):
         if w is None:
             table.add_row(*_more_words(result, max_rows, steps))
             continue
@@ -127,9 +135,9 @@ def output_table(result: Result, max_rows: int) -> Table:
             elif t >= result.lengths[w] and c.padding == "packed":
                 cells.append(_PAD)
             elif c.bidirectional:
-                cells.append(Text.assemble(_vector(out[w, t, :h]), " | ", _vector(out[w, t, h:])))
+                cells.append(Text.assemble(vector(out[w, t, :h]), " | ", vector(out[w, t, h:])))
             else:
-                cells.append(_vector(out[w, t]))
+                cells.append(vector(out[w, t]))
         table.add_row(Text(visible(result.words[w])), *cells)
     return table
 
@@ -137,8 +145,8 @@ def output_table(result: Result, max_rows: int) -> Table:
 def state_table(result: Result, name: str, max_rows: int) -> Table:
     """h_n or c_n: one row per (layer, direction), one column per word."""
     values = result.tensors[name].values
-    words = list(_summarised(len(result.words), max_rows))
-    table = _table(
+    words = list(summarised(len(result.words), max_rows))
+    table = titled_table(
         f"{name}: final state per layer and direction, shape {_shape(tuple(values.shape))}"
         " (batch is axis 1 whatever batch_first says)"
     )
@@ -148,7 +156,7 @@ def state_table(result: Result, name: str, max_rows: int) -> Table:
     for w in words:
         table.add_column(Text("…") if w is None else Text(visible(result.words[w])))
     for row, (layer, direction) in enumerate(result.h_n_rows):
-        cells = [Text("…") if w is None else _vector(values[row, w]) for w in words]
+        cells = [Text("…") if w is None else vector(values[row, w]) for w in words]
         table.add_row(str(row), str(layer), direction, *cells)
     return table
 
@@ -159,7 +167,7 @@ def lengths_table(result: Result, max_rows: int) -> Table:
     title = "Lengths and where h_n stands in output"
     if result.batch_sizes is not None:
         title += f"; packed batch_sizes = {result.batch_sizes}"
-    table = _table(title)
+    table = titled_table(title)
     table.add_column("word")
     table.add_column("length", justify="right")
     table.add_column("step of output equal to its h_n row (checked)")
@@ -169,10 +177,9 @@ def lengths_table(result: Result, max_rows: int) -> Table:
         half = f", :{c.out_size}" if i.direction == "forward" else f", {c.out_size}:"
         at = f"{i.word}, {i.output_step}" if c.batch_first else f"{i.output_step}, {i.word}"
         by_word.setdefault(i.word, []).append(
-            f"output[{at}{half if c.bidirectional else ''}] == "
-            f"h_n[{i.h_n_row}, {i.word}] ({i.direction}) {mark}"
+            f"output[{at}{half if c.bidirectional else ''}] == h_n[{i.h_n_row}, {i.word}] ({i.direction}) {mark}"
         )
-    for w in _summarised(len(result.words), max_rows):
+    for w in summarised(len(result.words), max_rows):
         if w is None:
             table.add_row(Text(f"… {len(result.words) - max_rows} more words …"), "", "")
             continue
@@ -183,7 +190,7 @@ def lengths_table(result: Result, max_rows: int) -> Table:
 
 
 def parameters_table(result: Result, *, values: bool) -> Table:
-    table = _table("Parameters, in named_parameters() order")
+    table = titled_table("Parameters, in named_parameters() order")
     table.add_column("name", style="bold")
     table.add_column("shape")
     table.add_column("PyTorch's docs")
@@ -196,8 +203,7 @@ def parameters_table(result: Result, *, values: bool) -> Table:
             row.append(_preview(p.values))
         table.add_row(*row)
     table.caption = (
-        f"total {result.parameter_count:,} parameters, "
-        f"{human_bytes(result.parameter_bytes)} of {result.config.dtype}"
+        f"total {result.parameter_count:,} parameters, {human_bytes(result.parameter_bytes)} of {result.config.dtype}"
     )
     return table
 
@@ -216,21 +222,21 @@ def verification_line(result: Result) -> Text:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _table(title: str) -> Table:
+def titled_table(title: str) -> Table:
     """A table whose title is a heading of its own, never folded to the table's width."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.title = title
     return table
 
 
-def _section(table: Table) -> Group:
+def section(table: Table) -> Group:
     heading = Text(str(table.title or ""), style="bold")
     table.title = None
     return Group(Text(), heading, table)
 
 
 def _word_step_table(title: str, steps: int) -> Table:
-    table = _table(title)
+    table = titled_table(title)
     table.add_column("word")
     for t in _step_columns(steps):
         table.add_column("…" if t is None else f"step {t}")
@@ -242,7 +248,7 @@ def _more_words(result: Result, max_rows: int, steps: int) -> list[RenderableTyp
     return [Text(f"… {len(result.words) - max_rows} more words …"), *([""] * width)]
 
 
-def _summarised(count: int, limit: int) -> Iterator[int | None]:
+def summarised(count: int, limit: int) -> Iterator[int | None]:
     """0..count-1, or its first and last halves of ``limit`` with None where the rest is."""
     if count <= limit:
         yield from range(count)
@@ -254,7 +260,7 @@ def _summarised(count: int, limit: int) -> Iterator[int | None]:
 
 
 def _step_columns(steps: int) -> Iterator[int | None]:
-    return _summarised(steps, MAX_STEP_COLUMNS)
+    return summarised(steps, MAX_STEP_COLUMNS)
 
 
 def _shape(dims: Sequence[object]) -> str:
@@ -268,7 +274,7 @@ def _one_hot(i: int, size: int) -> str:
     return "[" + ", ".join("1" if j == i else "0" for j in range(size)) + "]"
 
 
-def _vector(values: torch.Tensor) -> Text:
+def vector(values: torch.Tensor) -> Text:
     items = values.tolist()
     text = Text("[")
     shown = items if len(items) <= 6 else [*items[:3], None, *items[-2:]]

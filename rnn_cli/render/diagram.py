@@ -1,0 +1,49 @@
+"""A small picture of the run: input -> each layer (directions drawn) -> output, h_n, c_n."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.text import Text
+
+from ..result import Result
+
+
+def _dims(result: Result, name: str) -> str:
+    facts = result.tensors[name]
+    return ", ".join(f"{a}={s}" for a, s in zip(facts.layout.axes, facts.shape, strict=True))
+
+
+def diagram(result: Result) -> Group:
+    c = result.config
+    d = c.directions
+    cell = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[c.cell]
+    rows: list[RenderableType] = [
+        Text(),
+        Text("The run", style="bold"),
+        Text(f"input ({_dims(result, 'input')})"),
+    ]
+    width = d * c.out_size
+    n, steps = len(result.words), max(result.lengths)
+    between = f"(batch={n}, seq={steps}, {'direction*' if d == 2 else ''}{'proj' if c.proj_size else 'hidden'}={width})"
+    for layer in range(c.num_layers):
+        rows.append(Text("  │" + (f" {between}" if layer else ""), style="dim"))
+        rows.append(Text("  ▼", style="dim"))
+        lines = Text()
+        for k, direction in enumerate(("forward", "backward")[:d]):
+            row = layer * d + k
+            arrow = "▶ steps 0 → last" if direction == "forward" else "◀ steps last → 0"
+            if k:
+                lines.append("\n")
+            lines.append(f"{direction:<8} {arrow}", style="cyan" if k == 0 else "magenta")
+            lines.append(f"   final state → h_n[{row}]" + (f", c_n[{row}]" if c.cell == "lstm" else ""))
+        if d == 2:
+            lines.append("\nthe two directions' outputs are concatenated on the last axis", style="dim")
+        rows.append(Panel(lines, title=f"layer {layer}: {cell} cell", title_align="left", expand=False))
+    rows.append(Text("  │", style="dim"))
+    rows.append(Text("  ▼", style="dim"))
+    rows.append(Text(f"output ({_dims(result, 'output')})   every step of the last layer"))
+    rows.append(Text(f"h_n    ({_dims(result, 'h_n')})   last step of every layer and direction"))
+    if "c_n" in result.tensors:
+        rows.append(Text(f"c_n    ({_dims(result, 'c_n')})"))
+    return Group(*rows)

@@ -1,0 +1,173 @@
+"""Show why: verification, --steps, pictures, --code and --vs."""
+
+from __future__ import annotations
+
+import json
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import invoke, invoke_json
+
+import rnn_cli.verify
+
+WORDS = ("hello", "eolll", "lleel")
+
+
+def test_a_mismatch_with_the_hand_computed_recurrence_is_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = rnn_cli.verify.recurrence
+
+    def off_by_a_little(*args: object, **kwargs: object) -> rnn_cli.verify.Reference:
+        ref = real(*args, **kwargs)  # type: ignore[arg-type]
+        ref.output = ref.output + 1e-3
+        return ref
+
+    monkeypatch.setattr(rnn_cli.verify, "recurrence", off_by_a_little)
+    result = invoke(*WORDS, "--json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "differs from the hand-computed recurrence by 0.001" in result.stderr
+
+
+def test_tables_show_the_verification_in_one_line() -> None:
+    out = invoke(*WORDS).stdout
+    lines = [line for line in out.splitlines() if "verified" in line]
+    assert len(lines) == 1 and lines[0].startswith("✓ verified")
+
+
+def test_steps_name_tanh_and_show_the_numbers() -> None:
+    out = invoke("hello", "eolll", "--hidden", "2", "--steps").stdout
+    assert "h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)" in out
+    assert "h_t = tanh(sum)" in out
+    doc = invoke_json("hello", "eolll", "--hidden", "2")
+    first_h = doc["tensors"]["output"]["values"][0][0]
+    assert f"[{first_h[0]:+.4f}, {first_h[1]:+.4f}]" in out
+    assert "word 1: hello" in out and "word 2: eolll" in out
+
+
+def test_steps_name_relu_and_the_gates() -> None:
+    assert "h_t = relu(sum)" in invoke("ab", "--nonlinearity", "relu", "--steps").stdout
+    gru = invoke("ab", "--cell", "gru", "--steps").stdout
+    assert "r = σ(·)" in gru and "n = tanh(x_n + r∘h_n)" in gru
+    lstm = invoke("ab", "--cell", "lstm", "--steps").stdout
+    assert "f = σ(·)" in lstm and "c_t = f∘c_{t-1} + i∘g" in lstm
+
+
+def test_steps_say_how_to_see_more() -> None:
+    out = invoke(*WORDS, "--steps").stdout
+    assert "showing 2 of 3 words; --steps-words N for more words" in out
+    assert "word 3" not in out
+    assert "word 3: lleel" in invoke(*WORDS, "--steps", "--steps-words", "3").stdout
+
+
+def test_steps_with_json_go_into_the_document() -> None:
+    doc = invoke_json("hello", "hi", "--steps", "--bidirectional")
+    trace = doc["trace"]
+    assert {(s["word"], s["direction"]) for s in trace} == {
+        (0, "forward"),
+        (0, "backward"),
+        (1, "forward"),
+        (1, "backward"),
+    }
+    out = np.array(doc["tensors"]["output"]["values"])
+    for s in trace:
+        half = slice(0, 2) if s["direction"] == "forward" else slice(2, 4)
+        assert np.allclose(s["parts"]["h"], out[s["word"], s["step"], half], atol=1e-6)
+        assert s["token"] == doc["tokens"][s["word"]][s["step"]]
+        assert np.allclose(np.tanh(np.array(s["parts"]["ih"]) + s["parts"]["hh"]), s["parts"]["h"])
+    assert invoke_json("hello")["trace"] is None
+
+
+def test_svg_and_html_export_the_whole_report(tmp_path: Path) -> None:
+    svg, html = tmp_path / "r.svg", tmp_path / "r.html"
+    result = invoke(*WORDS, "--svg", str(svg), "--html", str(html))
+    assert result.exit_code == 0
+    svg_text, html_text = svg.read_text(), html.read_text()
+    assert svg_text.startswith("<svg") and svg_text.rstrip().endswith("</svg>")
+    assert "<html" in html_text.lower()
+    for text in (svg_text, html_text):
+        for needle in ("Vocabulary", "Shapes", "verified"):
+            assert needle in text.replace("&#160;", " ")
+    assert "torch.nn.RNN(input_size=4," in html_text
+
+
+def test_export_to_an_unwritable_place_is_bad_input(tmp_path: Path) -> None:
+    result = invoke("hi", "--svg", str(tmp_path / "missing" / "r.svg"))
+    assert result.exit_code == 2 and "cannot write --svg" in result.stderr
+
+
+BLOCK = """
+import importlib.abc, runpy, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in {'rnn_cli', 'typer', 'rich', 'regex', 'jsonschema', 'hypothesis'}:
+            raise ImportError('blocked: ' + name)
+sys.meta_path.insert(0, Block())
+runpy.run_path(sys.argv[1], run_name='__main__')
+"""
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        [],
+        ["--seq-first"],
+        ["--cell", "lstm", "--bidirectional", "--layers", "2", "--proj-size", "1", "--hidden", "3"],
+        ["--cell", "gru", "--padding", "zeros", "--dtype", "float64", "--seed", "7"],
+    ],
+)
+def test_code_reproduces_the_run_with_only_torch(options: list[str], tmp_path: Path) -> None:
+    words = ["hello", "hi", "abc"]
+    script = invoke(*words, *options, "--code")
+    assert script.exit_code == 0
+    path = tmp_path / "repro.py"
+    path.write_text(script.stdout)
+    proc = subprocess.run([sys.executable, "-c", BLOCK, str(path)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    doc = invoke_json(*words, *options)
+    printed = {line.split()[0]: line for line in proc.stdout.splitlines()}
+    for name, tensor in doc["tensors"].items():
+        assert f"{tuple(tensor['shape'])}" in printed[name]
+    ns = runpy.run_path(str(path))
+    for name in doc["tensors"]:
+        ours = torch.tensor(doc["tensors"][name]["values"], dtype=torch.float64)
+        theirs = ns["input_data" if name == "input" else name].to(torch.float64)
+        assert torch.equal(ours, theirs), name
+
+
+def test_vs_json_lists_the_differences() -> None:
+    result = invoke(*WORDS, "--json", "--vs", "--seq-first")
+    doc = json.loads(result.stdout)
+    assert set(doc) == {"schema_version", "a", "b", "differences"}
+    paths = {d["path"] for d in doc["differences"]}
+    assert {"config.batch_first", "tensors.input.shape", "tensors.output.axes"} <= paths
+    assert not any(p.startswith("tensors.h_n") for p in paths)  # batch_first leaves h_n alone
+    assert doc["b"]["tensors"]["input"]["shape"] == [5, 3, 4]
+
+
+def test_vs_tables_mark_what_differs() -> None:
+    out = invoke(*WORDS, "--vs", "--cell lstm --bidirectional").stdout
+    assert "torch.nn.LSTM(input_size=4, hidden_size=2, batch_first=True, bidirectional=True)" in out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert rows["h_n"].rstrip().endswith("≠") and rows["input"].rstrip().endswith("=")
+    assert "absent" in rows["c_n"]
+
+
+@pytest.mark.parametrize(
+    ("vs", "needle"),
+    [
+        ("--bogus", "--vs: No such option"),
+        ("--json", "--vs takes layer options only"),
+        ("", "--vs needs"),
+        ("--cell 'lstm", "--vs: No closing quotation"),
+        ("--hidden 0", "--hidden must be at least 1"),
+    ],
+)
+def test_vs_refuses_what_it_cannot_compare(vs: str, needle: str) -> None:
+    result = invoke(*WORDS, "--vs", vs)
+    assert result.exit_code == 2
+    assert needle in result.stderr, result.stderr
