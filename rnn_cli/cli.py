@@ -20,6 +20,7 @@ from .output import error_line
 app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["--help", "-h"]},
     help=(
         "Show every shape and value of PyTorch's RNN, LSTM and GRU for a batch of words.\n\n"
@@ -122,6 +123,12 @@ def command(
             rich_help_panel=SHOW,
         ),
     ] = None,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch", help="Read NDJSON requests on stdin; one JSON line out per line in.", rich_help_panel=IO
+        ),
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
@@ -160,6 +167,15 @@ def command(
         vs=vs,
     )
     try:
+        if batch:
+            if words or file:
+                raise BadInput("--batch reads its requests on stdin: give no words or --file")
+            from .batch import batch_from_stdin
+
+            status = batch_from_stdin(params)
+            if status:
+                raise typer.Exit(status)
+            return
         from .run import run
 
         run(params)

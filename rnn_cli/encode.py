@@ -9,21 +9,27 @@ if TYPE_CHECKING:
 
 
 def one_hot_batch(
-    indices: list[list[int]], vocab_size: int, *, batch_first: bool, dtype: torch.dtype
+    flat: bytes | list[int], lengths: list[int], vocab_size: int, *, batch_first: bool, dtype: torch.dtype
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Return the one-hot batch in the requested layout and the word lengths.
 
-    Tokens are encoded with ``one_hot`` and scattered into a zero batch in one step, so
-    padding steps past a word's end are zero vectors.
+    ``flat`` holds every token's index, word after word. Tokens are encoded with ``one_hot``
+    and scattered into a zero batch in one step, so steps past a word's end are zero vectors.
     """
     import torch
     from torch.nn.functional import one_hot
 
-    lengths = torch.tensor([len(ix) for ix in indices], dtype=torch.int64)
-    steps = int(lengths.max())
-    flat = torch.tensor([i for ix in indices for i in ix], dtype=torch.int64)
-    batch = torch.zeros(len(indices), steps, vocab_size, dtype=dtype)
-    batch[torch.arange(steps) < lengths[:, None]] = one_hot(flat, vocab_size).to(dtype)
+    lengths_t = torch.tensor(lengths, dtype=torch.int64)
+    steps = max(lengths)
+    if isinstance(flat, bytes):
+        codes = torch.frombuffer(bytearray(flat), dtype=torch.uint8).long()
+    else:
+        codes = torch.tensor(flat, dtype=torch.int64)
+    if min(lengths) == steps:  # no padding: the codes already have the batch's shape
+        batch = one_hot(codes.view(len(lengths), steps), vocab_size).to(dtype)
+    else:
+        batch = torch.zeros(len(lengths), steps, vocab_size, dtype=dtype)
+        batch[torch.arange(steps) < lengths_t[:, None]] = one_hot(codes, vocab_size).to(dtype)
     if not batch_first:
         batch = batch.transpose(0, 1).contiguous()
-    return batch, lengths
+    return batch, lengths_t

@@ -58,13 +58,21 @@ def explore(
 def _run(config: Config, tokenized: Tokenized, trace_words: int) -> Result:
     import torch
 
+    with torch.inference_mode():  # nothing here is ever differentiated; this skips autograd's bookkeeping
+        return _run_inference(config, tokenized, trace_words)
+
+
+def _run_inference(config: Config, tokenized: Tokenized, trace_words: int) -> Result:
+    import torch
+
     from .encode import one_hot_batch
     from .recurrent import constructor_call, resolve_device, run_forward
     from .verify import compare, recurrence
 
     config = replace(config, device=resolve_device(config.device))
     batch, lengths = one_hot_batch(
-        tokenized.indices,
+        tokenized.flat,
+        tokenized.lengths,
         len(tokenized.vocabulary),
         batch_first=config.batch_first,
         dtype=getattr(torch, config.dtype),
@@ -120,22 +128,29 @@ def _run(config: Config, tokenized: Tokenized, trace_words: int) -> Result:
 
 
 def _identities(result: Result, output_bm: Any) -> list[Identity]:
-    """Where each word's h_n rows of the last layer stand in ``output``, checked."""
+    """Where each word's last-layer h_n rows stand in ``output``, checked for all words at once."""
     import torch
 
     config = result.config
     h_out = config.out_size
     h_n = result.tensors["h_n"].values
     top = (config.num_layers - 1) * config.directions
-    checks = []
-    for w, last in enumerate(result.last_step):
-        checks.append(("forward", w, last, top, output_bm[w, last, :h_out]))
-        if config.bidirectional:
-            checks.append(("backward", w, 0, top + 1, output_bm[w, 0, h_out:]))
-    identities = []
-    for direction, w, step, row, piece in checks:
-        diff = (piece - h_n[row, w]).abs()
-        worst = float(torch.nan_to_num(diff, nan=float("inf")).max())
-        same = bool(torch.equal(piece, h_n[row, w])) or worst <= result.verification.atol
-        identities.append(Identity(w, direction, step, row, worst if worst == worst else 0.0, same))
+    n = len(result.words)
+    if len(set(result.last_step)) == 1:  # one step for every word: a plain slice
+        forward_pieces = output_bm[:, result.last_step[0], :h_out]
+    else:
+        forward_pieces = output_bm[torch.arange(n), torch.tensor(result.last_step), :h_out]
+    pairs = [("forward", result.last_step, top, forward_pieces)]
+    if config.bidirectional:
+        pairs.append(("backward", [0] * n, top + 1, output_bm[:, 0, h_out:]))
+    identities: list[Identity] = []
+    for direction, steps, row, pieces in pairs:
+        if torch.equal(pieces, h_n[row]):  # the usual case: the very same numbers
+            identities.append(Identity(direction, row, steps, 0.0, []))
+            continue
+        diff = torch.nan_to_num((pieces - h_n[row]).abs(), nan=float("inf"))
+        same = (pieces == h_n[row]) | (pieces.isnan() & h_n[row].isnan())
+        per_word = torch.where(same, 0.0, diff).amax(dim=1)
+        failing = torch.nonzero(per_word > result.verification.atol).flatten().tolist()
+        identities.append(Identity(direction, row, steps, float(per_word.max()), failing))
     return identities

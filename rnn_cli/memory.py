@@ -16,7 +16,13 @@ JSON_BYTES_PER_VALUE = 64
 
 
 def estimate_bytes(config: Config, lengths: list[int], vocab_size: int, *, values: bool, trace_words: int = 0) -> int:
-    """An upper-side estimate of the peak bytes of a run, verification and output included."""
+    """An upper-side estimate of the peak bytes of a run, verification and output included.
+
+    It follows what the run allocates: the one-hot batch (and the int64 ``one_hot`` it is
+    scattered from), torch's packed and padded outputs with its gate workspace per layer,
+    the reference recurrence's per-layer outputs, the comparison's difference tensor, and
+    the JSON text when values are printed.
+    """
     item = 4 if config.dtype == "float32" else 8
     n, steps, tokens = len(lengths), max(lengths), sum(lengths)
     cells = n * steps
@@ -24,19 +30,21 @@ def estimate_bytes(config: Config, lengths: list[int], vocab_size: int, *, value
     gates = GATES[config.cell]
     params = sum(_numel(p.shape) for p in parameter_layouts(config, vocab_size))
     states = config.num_layers * d * n * (h_out + h)
-    per_layer = cells * d * (h_out + gates * h)  # torch's outputs and gate workspace
+    layer_out = cells * d * h_out  # one layer's output, padded
+    encode = tokens * vocab_size * (8 + item) + cells * vocab_size * item * (1 if config.batch_first else 2)
     torch_side = (
-        tokens * vocab_size * (8 + item)  # one_hot (int64) and its cast
-        + 2 * cells * vocab_size * item  # the batch, and its seq-first copy
-        + (config.num_layers + 2) * per_layer * item
-        + (params + states) * item
-    )
-    reference = 8 * (cells * vocab_size + 2 * per_layer + params + 2 * states + cells * d * h_out)
+        tokens * vocab_size  # the packed input
+        + config.num_layers * tokens * d * (h_out + gates * h)  # packed outputs and gates, per layer
+        + layer_out  # the padded output
+    ) * item
+    reference = (cells * vocab_size + 2 * layer_out + n * d * gates * h * 4) * item  # sorted input, outputs
+    comparison = layer_out * item
     printed = 0
     if values:
         printed = cells * (vocab_size + d * h_out) + states + params
     traced = trace_words * steps * config.num_layers * d * (3 * gates * h + 2 * h_out) * 2
-    return torch_side + reference + (printed + traced) * JSON_BYTES_PER_VALUE
+    fixed = (params + 2 * states) * item
+    return encode + torch_side + reference + comparison + fixed + (printed + traced) * JSON_BYTES_PER_VALUE
 
 
 def check_memory(estimate: int, limit: int) -> None:

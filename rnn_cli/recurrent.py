@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,26 @@ def resolve_device(requested: str) -> str:
     raise RunFailure("--device cuda was asked for, but CUDA is not available on this machine")
 
 
+@functools.lru_cache(maxsize=16)
+def build_module(config: Config, input_size: int) -> torch.nn.RNNBase:
+    """The seeded module. Cached: the same settings always build the same parameters, and a
+    batch of similar requests should not pay for construction each time (we never train it).
+    """
+    import torch
+
+    if config.device == "cpu":
+        # Only the CPU generator matters here; torch.manual_seed also queues seeding of every
+        # accelerator backend, which costs about a millisecond a call.
+        torch.default_generator.manual_seed(config.seed)
+    else:
+        torch.manual_seed(config.seed)
+    cls = getattr(torch.nn, TORCH_CLASS[config.cell])
+    module: torch.nn.RNNBase = cls(
+        **module_kwargs(config, input_size), dtype=getattr(torch, config.dtype), device=config.device
+    )
+    return module
+
+
 @dataclass
 class Forward:
     """What torch returned, moved to the CPU, in the run's own layout."""
@@ -67,10 +88,7 @@ def run_forward(config: Config, batch: torch.Tensor, lengths: torch.Tensor) -> F
     import torch
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-    dtype = getattr(torch, config.dtype)
-    torch.manual_seed(config.seed)
-    cls = getattr(torch.nn, TORCH_CLASS[config.cell])
-    module = cls(**module_kwargs(config, batch.shape[-1]), dtype=dtype, device=config.device)
+    module = build_module(config, batch.shape[-1])
     batch = batch.to(config.device)
     batch_sizes = None
     with torch.no_grad(), warnings.catch_warnings():

@@ -44,14 +44,19 @@ class ParameterFacts:
 
 @dataclass
 class Identity:
-    """A claim that two slices are equal, and how far apart they really are."""
+    """For one direction: each word's slice of ``output`` at ``output_steps[word]`` equals its
+    ``h_n[h_n_row, word]``. Checked for every word; the words where it fails are listed.
+    """
 
-    word: int
     direction: str
-    output_step: int
     h_n_row: int
+    output_steps: list[int]
     max_abs_diff: float
-    holds: bool
+    failing_words: list[int]
+
+    @property
+    def holds(self) -> bool:
+        return not self.failing_words
 
 
 @dataclass

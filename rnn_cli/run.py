@@ -56,9 +56,11 @@ def run(params: Params) -> None:
         return
     values = not params.no_values
     if params.json_out:
-        from .render.json_doc import document, dumps
+        from .render.json_doc import document_text
 
-        write_stdout(dumps(document(result, values=values)) + "\n")
+        write_stdout(document_text(result, values=values) + "\n")
+    if not (params.svg or params.html or not params.json_out):
+        return  # JSON alone: rich is never imported
     from .render.tables import report
 
     traced = params.traced_words(len(words))

@@ -124,14 +124,14 @@ def document_schema() -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "additionalProperties": False,
-                    "required": ["word", "direction", "output_step", "h_n_row", "max_abs_diff", "holds"],
+                    "required": ["direction", "h_n_row", "output_steps", "holds", "max_abs_diff", "failing_words"],
                     "properties": {
-                        "word": count,
                         "direction": {"enum": ["forward", "backward"]},
-                        "output_step": count,
                         "h_n_row": count,
-                        "max_abs_diff": _NUMBER_OR_NULL,
+                        "output_steps": ints,
                         "holds": {"type": "boolean"},
+                        "max_abs_diff": _NUMBER_OR_NULL,
+                        "failing_words": ints,
                     },
                 },
             },

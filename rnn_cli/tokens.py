@@ -48,16 +48,26 @@ def check_word(word: object, where: str) -> str:
 
 @dataclass(frozen=True)
 class Tokenized:
-    """Words, their tokens and the vocabulary, everything before torch."""
+    """Words, their tokens and the vocabulary, everything before torch.
+
+    ``flat`` is every token's vocabulary index, word after word: bytes when each index fits
+    in one (the common, all-ASCII case, built without a Python loop per token), else a list.
+    """
 
     words: list[str]
     tokens: list[list[str]]
     vocabulary: list[str]
-    indices: list[list[int]]
+    lengths: list[int]
+    flat: bytes | list[int]
 
     @property
-    def lengths(self) -> list[int]:
-        return [len(t) for t in self.tokens]
+    def indices(self) -> list[list[int]]:
+        """Each word's token indices."""
+        out, start = [], 0
+        for length in self.lengths:
+            out.append(list(self.flat[start : start + length]))
+            start += length
+        return out
 
 
 def tokenize_words(
@@ -71,14 +81,32 @@ def tokenize_words(
         raise BadInput("words must be a list of strings")
     if not words:
         raise BadInput("no words given: pass words as arguments, on stdin, or with --file")
-    checked = [check_word(w, f"word {i + 1}") for i, w in enumerate(words)]
-    tokens = [tokenize(w) for w in checked]
-    for i, toks in enumerate(tokens):
-        if len(toks) > max_steps:
-            raise BadInput(f"word {i + 1} has {len(toks)} tokens; the limit is {max_steps} (--max-steps)")
-    vocabulary = _explicit_vocabulary(vocab, tokens) if vocab is not None else _first_seen(tokens)
-    index = {tok: i for i, tok in enumerate(vocabulary)}
-    return Tokenized(checked, tokens, vocabulary, [[index[t] for t in toks] for toks in tokens])
+    checked = list(words)
+    joined = "".join(checked) if all(type(w) is str for w in checked) else None
+    if joined is not None and joined.isascii() and "\r" not in joined and "\x00" not in joined and all(checked):
+        tokens = [list(w) for w in checked]  # every ASCII character but CR LF is its own cluster
+    else:
+        checked = [check_word(w, f"word {i + 1}") for i, w in enumerate(checked)]
+        tokens = [tokenize(w) for w in checked]
+        joined = None
+    lengths = [len(t) for t in tokens]
+    if max(lengths) > max_steps:
+        i = next(i for i, n in enumerate(lengths) if n > max_steps)
+        raise BadInput(f"word {i + 1} has {lengths[i]} tokens; the limit is {max_steps} (--max-steps)")
+    if vocab is not None:
+        vocabulary = _explicit_vocabulary(vocab, tokens)
+    else:
+        vocabulary = list(dict.fromkeys(joined)) if joined is not None else _first_seen(tokens)
+    flat: bytes | list[int]
+    if joined is not None and all(len(t) == 1 and t.isascii() for t in vocabulary):
+        table = bytearray(256)
+        for i, tok in enumerate(vocabulary):
+            table[ord(tok)] = i
+        flat = joined.encode("ascii").translate(table)
+    else:
+        index = {tok: i for i, tok in enumerate(vocabulary)}
+        flat = [index[t] for toks in tokens for t in toks]
+    return Tokenized(checked, tokens, vocabulary, lengths, flat)
 
 
 def _first_seen(tokens: Iterable[list[str]]) -> list[str]:

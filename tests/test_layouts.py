@@ -47,7 +47,9 @@ def test_shapes_and_values_for_every_layout(
     assert max_abs_diff(doc) <= 1e-5
     assert doc["verification"]["ok"] and doc["verification"]["max_abs_diff"] <= 1e-5
     assert all(i["holds"] for i in doc["identities"])
-    assert len(doc["identities"]) == n * d
+    assert [i["direction"] for i in doc["identities"]] == ["forward", "backward"][:d]
+    assert all(i["failing_words"] == [] for i in doc["identities"])
+    assert doc["identities"][0]["output_steps"] == doc["last_step"]
     out = batch_major(doc, "output")
     if padding == "packed":
         assert doc["batch_sizes"] == [4, 4, 3, 2, 2]

@@ -14,12 +14,30 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 
 
-def document(result: Result, *, values: bool = True) -> dict[str, Any]:
-    """Every fact of a run as plain JSON-ready data, keys always present and in one order."""
+def document_text(result: Result, *, values: bool = True) -> str:
+    """The document as strict JSON text.
+
+    Values are listed without looking at them first; only if a NaN or infinity makes the
+    strict encoder refuse is the document rebuilt with nulls and counts in ``non_finite``.
+    """
+    try:
+        return dumps(document(result, values=values, scan=False))
+    except ValueError:
+        return dumps(document(result, values=values, scan=True))
+
+
+def document(result: Result, *, values: bool = True, scan: bool = True) -> dict[str, Any]:
+    """Every fact of a run as plain JSON-ready data, keys always present and in one order.
+
+    With ``scan`` every tensor is checked for non-finite values (printed as null, counted in
+    ``non_finite``); without it the caller must be ready for the strict encoder to refuse.
+    """
     config = result.config
     non_finite: dict[str, int] = {}
 
     def tensor_values(name: str, tensor: torch.Tensor) -> Any:
+        if not scan:
+            return tensor.tolist()
         listed, bad = plain_values(tensor)
         if bad:
             non_finite[name] = bad
@@ -73,12 +91,12 @@ def document(result: Result, *, values: bool = True) -> dict[str, Any]:
         "last_step": result.last_step,
         "identities": [
             {
-                "word": i.word,
                 "direction": i.direction,
-                "output_step": i.output_step,
                 "h_n_row": i.h_n_row,
-                "max_abs_diff": finite_or_none(i.max_abs_diff),
+                "output_steps": i.output_steps,
                 "holds": i.holds,
+                "max_abs_diff": finite_or_none(i.max_abs_diff),
+                "failing_words": i.failing_words,
             }
             for i in result.identities
         ],
@@ -91,7 +109,7 @@ def document(result: Result, *, values: bool = True) -> dict[str, Any]:
             "per_tensor": {k: finite_or_none(x) for k, x in v.per_tensor.items()},
             "atol": v.atol,
             "rtol": v.rtol,
-            "method": "float64 recurrence from the module's own parameters (PyTorch's documented equations)",
+            "method": f"documented equations, step by step in {config.dtype}, from the module's own parameters",
         },
         "trace": trace_document(result) if result.trace else None,
         "non_finite": non_finite,
