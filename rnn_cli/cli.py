@@ -185,6 +185,10 @@ def command(
     except RunFailure as error:
         error_line(str(error))
         raise typer.Exit(ExitStatus.FAILURE) from None
+    except BrokenPipeError:
+        # The reader has all it wanted (| head): not an error. Typer would call it exit 1.
+        _silence_stdout()
+        raise typer.Exit(ExitStatus.OK) from None
 
 
 def main() -> None:

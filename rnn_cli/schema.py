@@ -65,8 +65,6 @@ def document_schema() -> dict[str, Any]:
         },
     }
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://rnn-shapes.invalid/schema/v1/document.json",
         "title": "rnn-shapes --json document",
         "type": "object",
         "additionalProperties": False,
@@ -192,5 +190,57 @@ def document_schema() -> dict[str, Any]:
     }
 
 
+def published_schema() -> dict[str, Any]:
+    """Everything rnn-shapes prints as JSON: a document, a --vs comparison, a batch error line."""
+    document = document_schema()
+    defs = document.pop("$defs")
+    difference = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["path", "a", "b"],
+        "properties": {"path": {"type": "string"}, "a": {}, "b": {}},
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://rnn-shapes.invalid/schema/v1.json",
+        "title": "rnn-shapes JSON output, schema_version 1",
+        "description": (
+            "rnn-shapes --json prints a document; --json --vs prints a comparison; --batch prints "
+            "one document or one error object per request line."
+        ),
+        "oneOf": [{"$ref": "#/$defs/document"}, {"$ref": "#/$defs/comparison"}, {"$ref": "#/$defs/error"}],
+        "$defs": {
+            **defs,
+            "document": document,
+            "comparison": {
+                "title": "rnn-shapes --json --vs comparison",
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["schema_version", "a", "b", "differences"],
+                "properties": {
+                    "schema_version": {"const": 1},
+                    "a": {"$ref": "#/$defs/document"},
+                    "b": {"$ref": "#/$defs/document"},
+                    "differences": {"type": "array", "items": difference},
+                },
+            },
+            "error": {
+                "title": "rnn-shapes --batch error line",
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["error"],
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["message", "line"],
+                        "properties": {"message": {"type": "string"}, "line": {"type": "integer", "minimum": 1}},
+                    }
+                },
+            },
+        },
+    }
+
+
 def schema_text() -> str:
-    return json.dumps(document_schema(), indent=2)
+    return json.dumps(published_schema(), indent=2)
