@@ -77,6 +77,7 @@ def command(
     dtype: Annotated[str, typer.Option(help="float32 | float64.", rich_help_panel=CORE)] = "float32",
     device: Annotated[str, typer.Option(help="cpu | cuda | auto.", rich_help_panel=CORE)] = "cpu",
     seed: Annotated[int, typer.Option(help="torch.manual_seed before the module is built.", rich_help_panel=CORE)] = 0,
+    tokens: Annotated[str, typer.Option(help="graphemes (what a reader sees, NFC) | codepoints (raw).")] = "graphemes",
     vocab: Annotated[
         str | None, typer.Option(help="Explicit vocabulary order, e.g. 'helo'.", show_default=False)
     ] = None,
@@ -165,6 +166,7 @@ def command(
         html=html,
         code=code,
         vs=vs,
+        tokens=tokens,
     )
     try:
         if batch:

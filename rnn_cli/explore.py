@@ -13,7 +13,7 @@ from typing import Any
 from .config import Config
 from .errors import BadInput, RunFailure
 from .layout import h_n_rows, parameter_layouts, tensor_layouts
-from .memory import DEFAULT_MAX_MEMORY, check_memory, estimate_bytes
+from .memory import DEFAULT_MAX_MEMORY, check_memory, check_work, estimate_bytes
 from .result import Identity, ParameterFacts, Result, TensorFacts
 from .tokens import DEFAULT_MAX_STEPS, Tokenized, tokenize_words
 
@@ -29,6 +29,7 @@ def explore(
     max_steps: int = DEFAULT_MAX_STEPS,
     max_memory: int = DEFAULT_MAX_MEMORY,
     values: bool = True,
+    tokenizer: str = "graphemes",
     **settings: Any,
 ) -> Result:
     """Run one recurrent layer over ``words`` and return every shape, value and check.
@@ -41,7 +42,8 @@ def explore(
     if unknown:
         raise BadInput(f"unknown setting {unknown[0]!r}")
     config = replace(config or Config(), **settings).validated()
-    tokenized = tokenize_words(words, vocab, max_steps=max_steps)
+    tokenized = tokenize_words(words, vocab, max_steps=max_steps, tokenizer=tokenizer)
+    check_work(config, max(tokenized.lengths))
     check_memory(
         estimate_bytes(
             config,
@@ -52,17 +54,17 @@ def explore(
         ),
         max_memory,
     )
-    return _run(config, tokenized, trace_words)
+    return _run(config, tokenized, trace_words, tokenizer)
 
 
-def _run(config: Config, tokenized: Tokenized, trace_words: int) -> Result:
+def _run(config: Config, tokenized: Tokenized, trace_words: int, tokenizer: str) -> Result:
     import torch
 
     with torch.inference_mode():  # nothing here is ever differentiated; this skips autograd's bookkeeping
-        return _run_inference(config, tokenized, trace_words)
+        return _run_inference(config, tokenized, trace_words, tokenizer)
 
 
-def _run_inference(config: Config, tokenized: Tokenized, trace_words: int) -> Result:
+def _run_inference(config: Config, tokenized: Tokenized, trace_words: int, tokenizer: str) -> Result:
     import torch
 
     from .encode import one_hot_batch
@@ -116,6 +118,7 @@ def _run_inference(config: Config, tokenized: Tokenized, trace_words: int) -> Re
         identities=[],
         verification=comparison,
         trace=reference.trace,
+        tokenizer=tokenizer,
     )
     result.identities = _identities(result, output_bm)
     if not comparison.ok:

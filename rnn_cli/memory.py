@@ -47,6 +47,26 @@ def estimate_bytes(config: Config, lengths: list[int], vocab_size: int, *, value
     return encode + torch_side + reference + comparison + fixed + (printed + traced) * JSON_BYTES_PER_VALUE
 
 
+#: Sequential cell steps a run may take (layers × directions × longest word): each is a few
+#: tensor operations in torch and again in the hand-written check, about 40 µs together.
+MAX_CELL_STEPS = 100_000
+#: Cells in the module (layers × directions): building each costs about a millisecond.
+MAX_CELLS = 1_000
+
+
+def check_work(config: Config, longest: int) -> None:
+    """Refuse runs that would take minutes, before anything is built."""
+    cells = config.num_layers * config.directions
+    if cells > MAX_CELLS:
+        raise BadInput(f"--layers {config.num_layers} builds {cells:,} cells; the limit is {MAX_CELLS:,}")
+    steps = cells * longest
+    if steps > MAX_CELL_STEPS:
+        raise BadInput(
+            f"this run takes {steps:,} sequential cell steps (layers × directions × longest word); "
+            f"the limit is {MAX_CELL_STEPS:,}"
+        )
+
+
 def check_memory(estimate: int, limit: int) -> None:
     if estimate > limit:
         raise BadInput(

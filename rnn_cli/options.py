@@ -39,6 +39,7 @@ class Params:
     html: str | None = None
     code: bool = False
     vs: str | None = None
+    tokens: str = "graphemes"
 
     def config(self) -> Config:
         return Config(

@@ -77,6 +77,7 @@ class Result:
     identities: list[Identity]
     verification: Comparison
     trace: list[TraceStep] = field(default_factory=list)
+    tokenizer: str = "graphemes"
 
     @property
     def input_size(self) -> int:

@@ -35,6 +35,7 @@ def explore_params(params: Params, words: list[str]) -> Result:
         max_steps=params.max_steps,
         max_memory=params.memory_limit(),
         values=params.json_out and not params.no_values,
+        tokenizer=params.tokens,
     )
 
 

@@ -47,6 +47,7 @@ def document_schema() -> dict[str, Any]:
             "seed",
             "dtype",
             "device",
+            "tokenizer",
         ],
         "properties": {
             "cell": {"enum": list(CELLS)},
@@ -62,6 +63,7 @@ def document_schema() -> dict[str, Any]:
             "seed": count,
             "dtype": {"enum": list(DTYPES)},
             "device": {"type": "string"},
+            "tokenizer": {"enum": ["graphemes", "codepoints"]},
         },
     }
     return {

@@ -7,25 +7,32 @@ token, and two canonically equivalent spellings give the same tokens.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-import regex
+from typing import Any
 
 from .errors import BadInput
 
-_GRAPHEME = regex.compile(r"\X")
+TOKENIZERS = ("graphemes", "codepoints")
 
 #: Longest word, in tokens, that a run accepts unless told otherwise.
 DEFAULT_MAX_STEPS = 10_000
 
 
-def tokenize(word: str) -> list[str]:
-    """Split one word into grapheme clusters of its NFC form."""
-    if word.isascii() and "\r" not in word:
+@functools.cache
+def _grapheme_pattern() -> Any:
+    import regex  # only words beyond ASCII need it
+
+    return regex.compile(r"\X")
+
+
+def tokenize(word: str, tokenizer: str = "graphemes") -> list[str]:
+    """Split one word into grapheme clusters of its NFC form, or into raw code points."""
+    if tokenizer == "codepoints" or (word.isascii() and "\r" not in word):
         return list(word)  # every ASCII character but CR LF is its own cluster
-    clusters: list[str] = _GRAPHEME.findall(unicodedata.normalize("NFC", word))
+    clusters: list[str] = _grapheme_pattern().findall(unicodedata.normalize("NFC", word))
     return clusters
 
 
@@ -75,8 +82,11 @@ def tokenize_words(
     vocab: str | Sequence[str] | None = None,
     *,
     max_steps: int = DEFAULT_MAX_STEPS,
+    tokenizer: str = "graphemes",
 ) -> Tokenized:
     """Tokenize ``words`` and index them against ``vocab`` or first-appearance order."""
+    if tokenizer not in TOKENIZERS:
+        raise BadInput(f"--tokens must be one of {', '.join(TOKENIZERS)} (got {tokenizer!r})")
     if isinstance(words, str) or not isinstance(words, Sequence):
         raise BadInput("words must be a list of strings")
     if not words:
@@ -87,14 +97,14 @@ def tokenize_words(
         tokens = [list(w) for w in checked]  # every ASCII character but CR LF is its own cluster
     else:
         checked = [check_word(w, f"word {i + 1}") for i, w in enumerate(checked)]
-        tokens = [tokenize(w) for w in checked]
+        tokens = [tokenize(w, tokenizer) for w in checked]
         joined = None
     lengths = [len(t) for t in tokens]
     if max(lengths) > max_steps:
         i = next(i for i, n in enumerate(lengths) if n > max_steps)
         raise BadInput(f"word {i + 1} has {lengths[i]} tokens; the limit is {max_steps} (--max-steps)")
     if vocab is not None:
-        vocabulary = _explicit_vocabulary(vocab, tokens)
+        vocabulary = _explicit_vocabulary(vocab, tokens, tokenizer)
     else:
         vocabulary = list(dict.fromkeys(joined)) if joined is not None else _first_seen(tokens)
     flat: bytes | list[int]
@@ -116,13 +126,13 @@ def _first_seen(tokens: Iterable[list[str]]) -> list[str]:
     return list(seen)
 
 
-def _explicit_vocabulary(vocab: str | Sequence[str], tokens: list[list[str]]) -> list[str]:
+def _explicit_vocabulary(vocab: str | Sequence[str], tokens: list[list[str]], tokenizer: str) -> list[str]:
     if isinstance(vocab, str):
-        check_word(vocab, "--vocab")
-        order = tokenize(vocab)
+        order = tokenize(check_word(vocab, "--vocab"), tokenizer)
     else:
         order = [check_word(v, "--vocab entry") for v in vocab]
-        order = [unicodedata.normalize("NFC", v) for v in order]
+        if tokenizer == "graphemes":
+            order = [unicodedata.normalize("NFC", v) for v in order]
     seen: set[str] = set()
     for tok in order:
         if tok in seen:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from ..result import Result
@@ -81,6 +82,7 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> dict[
             "seed": config.seed,
             "dtype": config.dtype,
             "device": config.device,
+            "tokenizer": result.tokenizer,
         },
         "call": result.call,
         "tensors": tensors,
@@ -123,7 +125,8 @@ def trace_document(result: Result) -> list[dict[str, Any]]:
             "direction": s.direction,
             "word": s.word,
             "step": s.step,
-            "token": result.tokens[s.word][s.step] if s.layer == 0 else None,
+            # the token fed at this step: none past a word's end (zero padding) or above layer 0
+            "token": result.tokens[s.word][s.step] if s.layer == 0 and s.step < result.lengths[s.word] else None,
             "parts": {k: plain_values(v)[0] for k, v in s.parts.items()},
         }
         for s in result.trace
@@ -151,6 +154,13 @@ def finite_or_none(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
+#: Characters valid in JSON text that a terminal or a viewer may act on: DEL and the C1
+#: controls (0x9b is CSI on some terminals), line separators, and bidirectional overrides.
+_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def dumps(doc: Any) -> str:
-    """Strict JSON: a NaN or Infinity that slipped through is a bug, so it raises."""
-    return json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    """Strict JSON (a NaN or Infinity that slipped through raises), UTF-8 text kept as text
+    except the characters that could act on a terminal, which are written as \\u escapes."""
+    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

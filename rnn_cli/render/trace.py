@@ -76,7 +76,8 @@ def trace_report(result: Result, traced_words: int, max_rows: int) -> Group:
                 table.add_column("…")
             else:
                 header = Text(f"t={steps[k].step}  x_t=")
-                header.append(visible(result.tokens[w][steps[k].step]), style="bold")
+                toks, step = result.tokens[w], steps[k].step
+                header.append(visible(toks[step]) if step < len(toks) else "0 (pad)", style="bold")
                 table.add_column(header)
         for key, heading in COLUMNS[config.cell]:
             if not steps or key not in steps[0].parts:
@@ -88,7 +89,7 @@ def trace_report(result: Result, traced_words: int, max_rows: int) -> Group:
     more = []
     if traced_words < len(result.words):
         more.append("--steps-words N for more words")
-    if any(len(result.tokens[w]) > max_rows for w in range(traced_words)):
+    if any(len({s.step for s in result.trace if s.word == w}) > max_rows for w in range(traced_words)):
         more.append("--max-rows N for more steps")
     if config.num_layers > 1 or config.bidirectional:
         more.append("--json for every layer and direction")

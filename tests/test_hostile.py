@@ -1,0 +1,187 @@
+"""Hostile input never crashes, never reaches the terminal raw, never breaks JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import invoke, invoke_json, run_process, strict_loads
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rnn_cli.render.visible import visible
+from rnn_cli.tokens import tokenize
+
+HERE = Path(__file__).parent
+CASES = json.loads((HERE / "hostile_inputs.json").read_text(encoding="utf-8"))["cases"]
+#: An escape sequence or C1 control that came from the input, raw on stdout.
+RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+# -- tokens are what a reader sees ------------------------------------------------------------
+
+
+def test_an_emoji_family_is_one_token() -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+    assert tokenize(family) == [family]
+    assert tokenize(family, "codepoints") == list(family)
+
+
+def test_combining_accents_and_canonical_equivalence() -> None:
+    assert tokenize("e\u0301a") == ["\u00e9", "a"]  # NFC: one token, the composed é
+    doc = invoke_json("e\u0301", "\u00e9")
+    assert doc["vocabulary"] == ["\u00e9"]
+    assert doc["words"] == ["e\u0301", "\u00e9"]  # the words themselves are kept exactly
+
+
+def test_hangul_syllables_are_one_token_each() -> None:
+    assert tokenize("한국어") == ["한", "국", "어"]
+    assert tokenize("\u1112\u1161\u11ab") == ["한"]  # conjoining jamo compose to the syllable
+
+
+# -- nothing from the input is interpreted ----------------------------------------------------
+
+
+def test_rich_markup_in_words_is_shown_literally() -> None:
+    out = invoke("[bold]x[/bold]", "[/x]").stdout
+    assert "[bold]x[/bold]" in out and "[/x]" in out
+
+
+def test_control_characters_are_shown_visibly_in_tables_svg_and_html(tmp_path: Path) -> None:
+    word = "\x1b[31mred\x1b]0;t\x07"
+    svg, html = tmp_path / "r.svg", tmp_path / "r.html"
+    result = invoke(word, "--svg", str(svg), "--html", str(html))
+    assert result.exit_code == 0
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert visible(word) in result.stdout
+    assert "\\x1b[31mred" in result.stdout
+    for text in (svg.read_text(), html.read_text()):
+        assert "\x1b" not in text and "\x07" not in text
+        assert "\\x1b" in text
+
+
+def test_json_keeps_the_exact_text_escaped() -> None:
+    words = ["\x1b[2J", "a\u009bb", "\u202eevil", "é"]
+    proc = run_process(*words, "--json")
+    text = proc.stdout.decode("utf-8")
+    assert not RAW_CONTROL.search(text)
+    assert strict_loads(text)["words"] == words
+
+
+def test_arguments_that_are_not_utf8_are_named() -> None:
+    proc = subprocess.run([sys.executable, "-m", "rnn_cli", b"ok", b"h\xffi"], capture_output=True, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == "rnn-shapes: error: argument 2 is not valid UTF-8 (at character 2)\n"
+
+
+def test_absurd_sizes_are_refused_before_torch_is_imported() -> None:
+    code = (
+        "import sys\nfrom rnn_cli.cli import main\n"
+        "sys.argv = ['rnn-shapes', 'ab', '--hidden', '100000000']\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    print(e.code, 'torch' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.stdout.split() == ["2", "False"]
+    assert "raise it with --max-memory" in proc.stderr and "PiB" in proc.stderr
+
+
+# -- the regression file ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=[str(i) for i in range(len(CASES))])
+def test_regression_inputs_through_the_command_line(case: dict[str, Any]) -> None:
+    for extra in ([], ["--json"]):
+        stdin = case.get("stdin", "").encode("utf-8")
+        proc = run_process(*extra, *case["args"], input=stdin)
+        err = proc.stderr.decode("utf-8")
+        assert proc.returncode == case["exit"], err
+        assert "Traceback" not in err
+        assert not RAW_CONTROL.search(proc.stdout.decode("utf-8"))
+        if proc.returncode == 2:
+            assert err.startswith("rnn-shapes: error: ") and err.count("\n") == 1
+        elif extra:
+            strict_loads(proc.stdout.decode("utf-8"))
+
+
+# -- properties ----------------------------------------------------------------------------------
+
+any_text = st.text(st.characters(codec=None, categories=None), max_size=6)
+OPTIONS = st.lists(
+    st.sampled_from(
+        [
+            ["--cell", "lstm"],
+            ["--cell", "gru"],
+            ["--cell", "x"],
+            ["--bidirectional"],
+            ["--seq-first"],
+            ["--padding", "zeros"],
+            ["--hidden", "3"],
+            ["--hidden", "0"],
+            ["--layers", "2"],
+            ["--proj-size", "1"],
+            ["--nonlinearity", "relu"],
+            ["--no-bias"],
+            ["--steps"],
+            ["--tokens", "codepoints"],
+            ["--vocab", "ab"],
+            ["--max-rows", "2"],
+            ["--no-values"],
+            ["--seed", "123456789012345678901"],
+        ]
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.lists(any_text, max_size=4), options=OPTIONS, as_json=st.booleans())
+def test_arbitrary_text_and_options_never_crash(words: list[str], options: list[list[str]], as_json: bool) -> None:
+    args = [a for option in options for a in option] + ["--json"] * as_json + ["--", *words]
+    result = invoke(*args)
+    assert result.exit_code in (0, 2), (result.exit_code, result.stderr, result.exception)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not RAW_CONTROL.search(result.stdout)
+    if result.exit_code == 2:
+        assert result.stderr.startswith("rnn-shapes: error: ") and result.stderr.count("\n") == 1
+        return
+    if as_json:
+        doc = strict_loads(result.stdout)
+        assert doc["words"] == words
+        assert len(doc["tokens"]) == len(words) == doc["tensors"]["h_n"]["shape"][1]
+        assert doc["lengths"] == [len(t) for t in doc["tokens"]]
+        assert "".join("".join(t) for t in doc["tokens"]) == "".join(
+            tokenize(w, doc["config"]["tokenizer"])[0] and "".join(tokenize(w, doc["config"]["tokenizer"]))
+            for w in words
+        )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.text(max_size=40),
+            st.binary(max_size=40).map(lambda b: b.decode("latin-1")),
+            st.recursive(
+                st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+                max_leaves=8,
+            ).map(json.dumps),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_batch_survives_any_line(lines: list[str]) -> None:
+    payload = "".join(line.replace("\n", " ") + "\n" for line in lines)
+    result = invoke("--batch", input=payload)
+    assert result.exit_code in (0, 1)
+    answers = result.stdout.splitlines()
+    assert len(answers) == sum(1 for line in lines if line.replace("\n", " ").strip())
+    for answer in answers:
+        strict_loads(answer)
+    assert result.stderr == ""
