@@ -84,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="timed runs of each side (default 7)")
     parser.add_argument("--json", action="store_true", help="also print the rows as JSON")
+    parser.add_argument("--only", default="", help="run only comparisons whose name contains this text")
     args = parser.parse_args()
     python = sys.executable
     tool = shutil.which("rnn-shapes", path=str(Path(python).parent)) or shutil.which("rnn-shapes")
@@ -127,10 +128,11 @@ def main() -> None:
             compare("--batch 1,000 requests vs one run", [*cli, "--batch"], main_job, 1.5, args.runs, stdin_a=requests)
         )
         print("\npeak memory of the --json --no-values run as the words grow:", flush=True)
-        for count in (12_500, 25_000, 50_000, 100_000):
+        for count in (12_500, 25_000, 50_000, 100_000, 200_000):
             path = tmpdir / f"words{count}.txt"
             make_words(path, count)
-            timing = run_once([*cli, "--file", str(path), "--hidden", "64", "--json", "--no-values"], None)
+            command = [*cli, "--file", str(path), "--hidden", "64", "--json", "--no-values", "--max-memory", "16G"]
+            timing = run_once(command, None)
             print(f"  {count:>7,} words: {timing.peak_rss_mib:7.1f} MiB peak, {timing.seconds:.2f}s", flush=True)
             rows.append(
                 {

@@ -78,7 +78,7 @@ class Config:
                 raise BadInput(f"--proj-size applies to --cell lstm only, not {self.cell}")
             if self.proj_size >= self.hidden_size:
                 raise BadInput(f"--proj-size must be smaller than --hidden ({self.proj_size} >= {self.hidden_size})")
-        return replace(self, nonlinearity=nonlinearity)
+        return self if nonlinearity == self.nonlinearity else replace(self, nonlinearity=nonlinearity)
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:

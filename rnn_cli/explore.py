@@ -41,7 +41,7 @@ def explore(
     unknown = sorted(set(settings) - _SETTINGS)
     if unknown:
         raise BadInput(f"unknown setting {unknown[0]!r}")
-    config = replace(config or Config(), **settings).validated()
+    config = (replace(config, **settings) if config and settings else config or Config(**settings)).validated()
     tokenized = tokenize_words(words, vocab, max_steps=max_steps, tokenizer=tokenizer)
     check_work(config, max(tokenized.lengths))
     check_memory(
@@ -71,7 +71,9 @@ def _run_inference(config: Config, tokenized: Tokenized, trace_words: int, token
     from .recurrent import constructor_call, resolve_device, run_forward
     from .verify import compare, recurrence
 
-    config = replace(config, device=resolve_device(config.device))
+    device = resolve_device(config.device)
+    if device != config.device:
+        config = replace(config, device=device)
     batch, lengths = one_hot_batch(
         tokenized.flat,
         tokenized.lengths,
@@ -82,10 +84,16 @@ def _run_inference(config: Config, tokenized: Tokenized, trace_words: int, token
     forward = run_forward(config, batch, lengths)
     params = dict(forward.module.named_parameters())
     batch_major_in = batch if config.batch_first else batch.transpose(0, 1)
-    reference = recurrence(config, params, batch_major_in, lengths, trace_words=trace_words)
+    reference = recurrence(
+        config, params, batch_major_in, lengths, order=forward.sorted_indices, trace_words=trace_words
+    )
 
     output_bm = forward.output if config.batch_first else forward.output.transpose(0, 1)
-    actual = {"output": output_bm, "h_n": forward.h_n}
+    if reference.packed:  # compare the rows torch computed, before pad_packed_sequence spreads them out
+        assert forward.packed_output is not None
+        actual = {"output": forward.packed_output, "h_n": forward.h_n}
+    else:
+        actual = {"output": output_bm, "h_n": forward.h_n}
     expected = {"output": reference.output, "h_n": reference.h_n}
     if forward.c_n is not None and reference.c_n is not None:
         actual["c_n"], expected["c_n"] = forward.c_n, reference.c_n

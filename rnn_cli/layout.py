@@ -6,6 +6,7 @@ and the tests can hold torch's real shapes against the documented ones.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from .config import GATES, Config
@@ -72,7 +73,8 @@ class ParameterLayout:
     symbols: tuple[str, ...]
 
 
-def parameter_layouts(config: Config, input_size: int) -> list[ParameterLayout]:
+@functools.lru_cache(maxsize=64)
+def parameter_layouts(config: Config, input_size: int) -> tuple[ParameterLayout, ...]:
     """Every parameter in ``named_parameters()`` order, with its documented symbolic shape."""
     gates = GATES[config.cell]
     g = f"{gates}*" if gates > 1 else ""
@@ -91,4 +93,4 @@ def parameter_layouts(config: Config, input_size: int) -> list[ParameterLayout]:
                 params.append(ParameterLayout(f"bias_hh{sfx}", (gates * h_cell,), (g + cell_sym,)))
             if config.proj_size:
                 params.append(ParameterLayout(f"weight_hr{sfx}", (h_out, h_cell), ("H_out", "H_cell")))
-    return params
+    return tuple(params)

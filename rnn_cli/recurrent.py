@@ -81,6 +81,10 @@ class Forward:
     h_n: torch.Tensor
     c_n: torch.Tensor | None
     batch_sizes: list[int] | None
+    #: With packing: the packed output rows (step by step, longest words first) and the
+    #: order torch sorted the words in. The check compares these rows directly.
+    packed_output: torch.Tensor | None = None
+    sorted_indices: torch.Tensor | None = None
 
 
 def run_forward(config: Config, batch: torch.Tensor, lengths: torch.Tensor) -> Forward:
@@ -91,6 +95,7 @@ def run_forward(config: Config, batch: torch.Tensor, lengths: torch.Tensor) -> F
     module = build_module(config, batch.shape[-1])
     batch = batch.to(config.device)
     batch_sizes = None
+    packed_out = None
     with torch.no_grad(), warnings.catch_warnings():
         # torch says once that oneDNN has no projected LSTM and it used its own kernel: noise.
         warnings.filterwarnings("ignore", message="LSTM with projections is not supported")
@@ -108,4 +113,6 @@ def run_forward(config: Config, batch: torch.Tensor, lengths: torch.Tensor) -> F
         h_n=h_n.cpu(),
         c_n=None if c_n is None else c_n.cpu(),
         batch_sizes=batch_sizes,
+        packed_output=None if packed_out is None else packed_out.data.cpu(),
+        sorted_indices=None if packed_out is None else packed_out.sorted_indices.cpu(),
     )

@@ -32,12 +32,14 @@ class TraceStep:
 
 @dataclass
 class Reference:
-    """The hand-computed tensors, batch-first, in the run's dtype."""
+    """The hand-computed tensors in the run's dtype: batch-first, or packed rows (see ``packed``)."""
 
     output: torch.Tensor
     h_n: torch.Tensor
     c_n: torch.Tensor | None
     trace: list[TraceStep] = field(default_factory=list)
+    #: True when ``output`` is in the packed layout (rows step by step, longest words first).
+    packed: bool = False
 
 
 def recurrence(
@@ -46,31 +48,45 @@ def recurrence(
     batch: torch.Tensor,
     lengths: torch.Tensor,
     *,
+    order: torch.Tensor | None = None,
     trace_words: int = 0,
 ) -> Reference:
-    """Run the documented equations over a batch-first ``batch`` (N, L, H_in)."""
+    """Run the documented equations over a batch-first ``batch`` (N, L, H_in).
+
+    With packing and words of different lengths, ``order`` (longest first; torch's own
+    ``sorted_indices`` when given, so ties line up) decides the row order, and ``output`` comes
+    back in the packed layout: step by step, the rows of the words still running.
+    """
     import torch
 
     p = {k: v.detach().cpu() for k, v in params.items()}
     x = batch.cpu()
     n, steps = x.shape[0], x.shape[1]
-    if config.padding == "packed" and int(lengths.min()) < steps:
-        order = torch.sort(lengths, descending=True, stable=True).indices
+    packed = config.padding == "packed" and int(lengths.min()) < steps
+    position: torch.Tensor | None = None
+    if packed:
+        if order is None:
+            order = torch.sort(lengths, descending=True, stable=True).indices
         active = [int(k) for k in (lengths[None, :] > torch.arange(steps)[:, None]).sum(dim=1)]
-        sorted_position = torch.empty_like(order)
-        sorted_position[order] = torch.arange(n)  # where each word sits in the sorted batch
-        position: torch.Tensor | None = sorted_position
+        position = torch.empty_like(order)
+        position[order] = torch.arange(n)  # where each word sits in the sorted batch
         x = x[order]
     else:
-        position = None  # every word runs every step (equal lengths, or zero padding fed through)
-        active = [n] * steps
+        active = [n] * steps  # every word runs every step (equal lengths, or zero padding fed through)
+    offsets = [0]
+    for k in active:
+        offsets.append(offsets[-1] + k)
     traced = [(w, w if position is None else int(position[w])) for w in range(min(trace_words, n))]
+    x = x.transpose(0, 1).contiguous()  # seq-major: each step's rows are one contiguous block
+    layer_input = [x[t, : active[t]] for t in range(steps)]
+    width = config.directions * config.out_size
     directions = ("forward", "backward")[: config.directions]
     h_rows: list[torch.Tensor] = []
     c_rows: list[torch.Tensor] = []
     trace: list[TraceStep] = []
     for layer in range(config.num_layers):
-        out = x.new_zeros(n, steps, config.directions * config.out_size)
+        # every row of the layer's output is written by each direction's half: no zeroing needed
+        out = x.new_empty(offsets[-1], width)
         for d, direction in enumerate(directions):
             sfx = f"_l{layer}" + ("_reverse" if d else "")
             w_ih_t, w_hh_t = p[f"weight_ih{sfx}"].T, p[f"weight_hh{sfx}"].T
@@ -82,25 +98,27 @@ def recurrence(
             for t in range(steps) if d == 0 else reversed(range(steps)):
                 k = active[t]  # the words still running at step t are the first k
                 h_prev = h[:k]
-                xw = _affine(x[:k, t], w_ih_t, b_ih)
+                xw = _affine(layer_input[t], w_ih_t, b_ih)
                 hh = _affine(h_prev, w_hh_t, b_hh)
                 parts = _cell(config, xw, hh, h_prev, c[:k], w_hr)
                 h[:k] = parts["h"]
                 if "c" in parts:
                     c[:k] = parts["c"]
-                out[:k, t, half] = parts["h"]
+                out[offsets[t] : offsets[t + 1], half] = parts["h"]
                 for w, pos in traced:
                     if pos < k:
                         step_parts = {"ih": xw[pos], "hh": hh[pos], **{name: v[pos] for name, v in parts.items()}}
                         trace.append(TraceStep(layer, direction, w, t, {n_: v.clone() for n_, v in step_parts.items()}))
             h_rows.append(h if position is None else h[position])
             c_rows.append(c if position is None else c[position])
-        x = out
+        layer_input = [out[offsets[t] : offsets[t + 1]] for t in range(steps)]
+    output = out if packed else out.view(steps, n, width).transpose(0, 1)  # batch-major view
     return Reference(
-        output=x if position is None else x[position],
+        output=output,
         h_n=torch.stack(h_rows),
         c_n=torch.stack(c_rows) if config.cell == "lstm" else None,
         trace=sorted(trace, key=lambda s: (s.word, s.layer, s.direction != "forward", s.step)),
+        packed=packed,
     )
 
 
