@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import warnings
 from dataclasses import dataclass
@@ -96,9 +97,11 @@ def run_forward(config: Config, batch: torch.Tensor, lengths: torch.Tensor) -> F
     batch = batch.to(config.device)
     batch_sizes = None
     packed_out = None
-    with torch.no_grad(), warnings.catch_warnings():
-        # torch says once that oneDNN has no projected LSTM and it used its own kernel: noise.
-        warnings.filterwarnings("ignore", message="LSTM with projections is not supported")
+    quiet = warnings.catch_warnings() if config.proj_size else contextlib.nullcontext()
+    with torch.no_grad(), quiet:
+        if config.proj_size:
+            # torch says that oneDNN has no projected LSTM and it used its own kernel: noise.
+            warnings.filterwarnings("ignore", message="LSTM with projections is not supported")
         if config.padding == "packed":
             packed = pack_padded_sequence(batch, lengths, batch_first=config.batch_first, enforce_sorted=False)
             batch_sizes = packed.batch_sizes.tolist()
