@@ -45,38 +45,29 @@ def _schema(value: bool) -> None:
         raise typer.Exit()
 
 
-CORE = "Recurrent layer"
-IO = "Input and output"
-SHOW = "Explain"
-
-
 @app.command()
 def command(
     words: Annotated[
         list[str] | None, typer.Argument(help="Words to encode (or on stdin).", show_default=False)
     ] = None,
-    hidden: Annotated[int, typer.Option("--hidden", "-H", help="hidden_size.", rich_help_panel=CORE)] = 2,
-    cell: Annotated[str, typer.Option(help="rnn | lstm | gru.", rich_help_panel=CORE)] = "rnn",
-    layers: Annotated[int, typer.Option(help="num_layers.", rich_help_panel=CORE)] = 1,
-    bidirectional: Annotated[
-        bool, typer.Option("--bidirectional", help="Two directions.", rich_help_panel=CORE)
-    ] = False,
+    hidden: Annotated[int, typer.Option("--hidden", "-H", help="hidden_size.")] = 2,
+    cell: Annotated[str, typer.Option(help="rnn | lstm | gru.")] = "rnn",
+    layers: Annotated[int, typer.Option(help="num_layers.")] = 1,
+    bidirectional: Annotated[bool, typer.Option("--bidirectional", help="Two directions.")] = False,
     nonlinearity: Annotated[
         str | None,
-        typer.Option(help="tanh | relu (rnn only; default tanh).", show_default=False, rich_help_panel=CORE),
+        typer.Option(help="tanh | relu (rnn only; default tanh).", show_default=False),
     ] = None,
-    no_bias: Annotated[bool, typer.Option("--no-bias", help="bias=False.", rich_help_panel=CORE)] = False,
-    proj_size: Annotated[int, typer.Option(help="LSTM projection, 0 < N < hidden.", rich_help_panel=CORE)] = 0,
+    no_bias: Annotated[bool, typer.Option("--no-bias", help="bias=False.")] = False,
+    proj_size: Annotated[int, typer.Option(help="LSTM projection, 0 < N < hidden.")] = 0,
     seq_first: Annotated[
         bool,
-        typer.Option("--seq-first", help="Feed (seq, batch, input) with batch_first=False.", rich_help_panel=CORE),
+        typer.Option("--seq-first", help="Feed (seq, batch, input) with batch_first=False."),
     ] = False,
-    padding: Annotated[
-        str, typer.Option(help="packed | zeros: how words of different lengths run.", rich_help_panel=CORE)
-    ] = "packed",
-    dtype: Annotated[str, typer.Option(help="float32 | float64.", rich_help_panel=CORE)] = "float32",
-    device: Annotated[str, typer.Option(help="cpu | cuda | auto.", rich_help_panel=CORE)] = "cpu",
-    seed: Annotated[int, typer.Option(help="torch.manual_seed before the module is built.", rich_help_panel=CORE)] = 0,
+    padding: Annotated[str, typer.Option(help="packed | zeros: how words of different lengths run.")] = "packed",
+    dtype: Annotated[str, typer.Option(help="float32 | float64.")] = "float32",
+    device: Annotated[str, typer.Option(help="cpu | cuda | auto.")] = "cpu",
+    seed: Annotated[int, typer.Option(help="torch.manual_seed before the module is built.")] = 0,
     tokens: Annotated[str, typer.Option(help="graphemes (what a reader sees, NFC) | codepoints (raw).")] = "graphemes",
     vocab: Annotated[
         str | None, typer.Option(help="Explicit vocabulary order, e.g. 'helo'.", show_default=False)
@@ -88,47 +79,37 @@ def command(
             "-f",
             help="Read words from a file ('-' for stdin).",
             show_default=False,
-            rich_help_panel=IO,
         ),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.", rich_help_panel=IO)] = False,
-    no_values: Annotated[
-        bool, typer.Option("--no-values", help="Shapes only: leave values out.", rich_help_panel=IO)
-    ] = False,
-    max_rows: Annotated[int, typer.Option(help="Words shown in tables before summarising.", rich_help_panel=IO)] = 10,
-    max_steps: Annotated[int, typer.Option(help="Longest word accepted, in tokens.", rich_help_panel=IO)] = 10_000,
-    max_memory: Annotated[
-        str, typer.Option(help="Refuse runs estimated above this (e.g. 512M, 8G).", rich_help_panel=IO)
-    ] = "2G",
-    steps: Annotated[
-        bool, typer.Option("--steps", help="Trace the equations step by step.", rich_help_panel=SHOW)
-    ] = False,
-    steps_words: Annotated[int, typer.Option(help="Words traced by --steps.", rich_help_panel=SHOW)] = 2,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    no_values: Annotated[bool, typer.Option("--no-values", help="Shapes only: leave values out.")] = False,
+    max_rows: Annotated[int, typer.Option(help="Words shown in tables before summarising.")] = 10,
+    max_steps: Annotated[int, typer.Option(help="Longest word accepted, in tokens.")] = 10_000,
+    max_memory: Annotated[str, typer.Option(help="Refuse runs estimated above this (e.g. 512M, 8G).")] = "2G",
+    steps: Annotated[bool, typer.Option("--steps", help="Trace the equations step by step.")] = False,
+    steps_words: Annotated[int, typer.Option(help="Words traced by --steps.")] = 2,
     svg: Annotated[
         str | None,
-        typer.Option(help="Also write the report as SVG to this file.", show_default=False, rich_help_panel=SHOW),
+        typer.Option(help="Also write the report as SVG to this file.", show_default=False),
     ] = None,
     html: Annotated[
         str | None,
-        typer.Option(help="Also write the report as HTML to this file.", show_default=False, rich_help_panel=SHOW),
+        typer.Option(help="Also write the report as HTML to this file.", show_default=False),
     ] = None,
     code: Annotated[
         bool,
-        typer.Option("--code", help="Print a standalone torch script that reproduces the run.", rich_help_panel=SHOW),
+        typer.Option("--code", help="Print a standalone torch script that reproduces the run."),
     ] = False,
     vs: Annotated[
         str | None,
         typer.Option(
             help="Compare with a second configuration, e.g. --vs '--seq-first'.",
             show_default=False,
-            rich_help_panel=SHOW,
         ),
     ] = None,
     batch: Annotated[
         bool,
-        typer.Option(
-            "--batch", help="Read NDJSON requests on stdin; one JSON line out per line in.", rich_help_panel=IO
-        ),
+        typer.Option("--batch", help="Read NDJSON requests on stdin; one JSON line out per line in."),
     ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")

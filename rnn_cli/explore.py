@@ -41,7 +41,11 @@ def explore(
     unknown = sorted(set(settings) - _SETTINGS)
     if unknown:
         raise BadInput(f"unknown setting {unknown[0]!r}")
-    config = (replace(config, **settings) if config and settings else config or Config(**settings)).validated()
+    if config is None:
+        config = Config(**settings)
+    elif settings:
+        config = replace(config, **settings)
+    config = config.validated()
     tokenized = tokenize_words(words, vocab, max_steps=max_steps, tokenizer=tokenizer)
     check_work(config, max(tokenized.lengths))
     check_memory(
