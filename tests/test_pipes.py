@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -347,13 +346,13 @@ def test_ctrl_c_is_exit_130() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "rnn_cli", "--batch"],
         stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    assert process.stdin and process.stderr
+    assert process.stdin and process.stdout and process.stderr
     process.stdin.write(b'{"words": ["ab"]}\n')
     process.stdin.flush()
-    time.sleep(4)  # past torch's import, waiting for the next line
+    assert json.loads(process.stdout.readline())["words"] == ["ab"]  # now waiting for the next line
     process.send_signal(signal.SIGINT)
     process.wait(timeout=60)
     assert process.returncode == 130
