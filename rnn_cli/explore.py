@@ -146,6 +146,8 @@ def _identities(result: Result, output_bm: Any) -> list[Identity]:
     """Where each word's last-layer h_n rows stand in ``output``, checked for all words at once."""
     import torch
 
+    from .verify import agreeing_diff
+
     config = result.config
     h_out = config.out_size
     h_n = result.tensors["h_n"].values
@@ -163,9 +165,7 @@ def _identities(result: Result, output_bm: Any) -> list[Identity]:
         if torch.equal(pieces, h_n[row]):  # the usual case: the very same numbers
             identities.append(Identity(direction, row, steps, 0.0, []))
             continue
-        diff = torch.nan_to_num((pieces - h_n[row]).abs(), nan=float("inf"))
-        same = (pieces == h_n[row]) | (pieces.isnan() & h_n[row].isnan())
-        per_word = torch.where(same, 0.0, diff).amax(dim=1)
+        per_word = agreeing_diff(pieces, h_n[row]).amax(dim=1)
         failing = torch.nonzero(per_word > result.verification.atol).flatten().tolist()
         identities.append(Identity(direction, row, steps, float(per_word.max()), failing))
     return identities

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import BadInput
 from .explore import explore
@@ -11,6 +11,9 @@ from .inputs import stdin_is_terminal, words_from_arguments, words_from_file, wo
 from .options import Params
 from .output import make_console, write_stdout
 from .result import Result
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 
 def gather_words(params: Params) -> list[str]:
@@ -60,21 +63,22 @@ def run(params: Params) -> None:
         from .render.json_doc import document_text
 
         write_stdout(document_text(result, values=values) + "\n")
-    if not (params.svg or params.html or not params.json_out):
-        return  # JSON alone: rich is never imported
+        if not (params.svg or params.html):
+            return  # JSON alone: rich is never imported
     from .render.tables import report
 
     traced = params.traced_words(len(words))
+    _show(params, report(result, max_rows=params.max_rows, values=values, traced_words=traced))
+
+
+def _show(params: Params, renderable: RenderableType) -> None:
+    """Tables on stdout unless it carries JSON; the same renderable into --svg / --html."""
     if not params.json_out:
-        make_console().print(report(result, max_rows=params.max_rows, values=values, traced_words=traced))
+        make_console().print(renderable)
     if params.svg or params.html:
         from .render.export import export
 
-        export(
-            report(result, max_rows=params.max_rows, values=values, traced_words=traced),
-            svg=params.svg,
-            html=params.html,
-        )
+        export(renderable, svg=params.svg, html=params.html)
 
 
 def _compare(params: Params, a: Result, b: Result) -> None:
@@ -90,8 +94,4 @@ def _compare(params: Params, a: Result, b: Result) -> None:
         return
     from .render.compare_table import comparison
 
-    make_console().print(comparison(doc_a, doc_b, found))
-    if params.svg or params.html:
-        from .render.export import export
-
-        export(comparison(doc_a, doc_b, found), svg=params.svg, html=params.html)
+    _show(params, comparison(doc_a, doc_b, found))

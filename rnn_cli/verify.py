@@ -173,6 +173,15 @@ class Comparison:
     per_tensor: dict[str, float]
 
 
+def agreeing_diff(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """|a - b| where equal infinities and NaN on both sides count as agreeing (0) and any
+    other NaN as the worst disagreement (inf)."""
+    import torch
+
+    same = (a == b) | (a.isnan() & b.isnan())
+    return torch.nan_to_num((a - b).abs().masked_fill_(same, 0.0), nan=float("inf"))
+
+
 def tolerances(dtype: str) -> tuple[float, float]:
     """(atol, rtol) for a run dtype: float32 rounding, or float64's."""
     return (1e-5, 1e-4) if dtype == "float32" else (1e-10, 1e-8)
@@ -185,7 +194,6 @@ def compare(actual: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], 
     something is not finite (a relu run that overflowed) are equal infinities and NaNs on
     both sides counted as agreeing.
     """
-    import torch
 
     atol, rtol = tolerances(dtype)
     worst: dict[str, float] = {}
@@ -195,8 +203,7 @@ def compare(actual: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], 
         diff = (a - b).abs_()
         top = float(diff.max()) if diff.numel() else 0.0
         if top != top or top == float("inf"):
-            same = (a == b) | (a.isnan() & b.isnan())
-            diff = torch.nan_to_num(diff.masked_fill_(same, 0.0), nan=float("inf"))
+            diff = agreeing_diff(a, b)
             top = float(diff.max())
         worst[name] = top
         if top > atol:
