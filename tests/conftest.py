@@ -26,8 +26,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def invoke(*args: str, input: str | bytes | None = None, env: dict[str, str | None] | None = None) -> Result:
-    """Run the app in-process with typer's CliRunner (stdout and stderr kept apart)."""
+    """Run the app in-process with typer's CliRunner (stdout and stderr kept apart).
+
+    The command's own ``main`` maps every ending to an exit status, as for the console script.
+    """
     return CliRunner().invoke(app, list(args), input=input, env={**PLAIN_ENV, **(env or {})})
+
+
+def assert_refused(result: Result, needle: str = "") -> None:
+    """Exit 2, nothing on stdout, one line on stderr that names the problem; never a bug of ours."""
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
+    assert result.stdout == ""
+    assert result.stderr.startswith("rnn-shapes: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert "internal error" not in result.stderr
+    assert needle in result.stderr, result.stderr
 
 
 def invoke_json(*args: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """An independent recurrence in NumPy, one word at a time, from exported JSON parameters.
 
-It shares no code with ``rnn_cli.verify``: it walks each word on its own (its true length
+It shares no code with ``rnn_cli.core.reference``: it walks each word on its own (its true length
 when packed, the padded length when not), the way one would on paper.
 """
 

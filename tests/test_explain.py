@@ -11,22 +11,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import invoke, invoke_json
+from conftest import assert_refused, invoke, invoke_json
 
-import rnn_cli.verify
+import rnn_cli.core.reference
 
 WORDS = ("hello", "eolll", "lleel")
 
 
 def test_a_mismatch_with_the_hand_computed_recurrence_is_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = rnn_cli.verify.recurrence
+    real = rnn_cli.core.reference.recurrence
 
-    def off_by_a_little(*args: object, **kwargs: object) -> rnn_cli.verify.Reference:
+    def off_by_a_little(*args: object, **kwargs: object) -> rnn_cli.core.reference.Reference:
         ref = real(*args, **kwargs)  # type: ignore[arg-type]
         ref.output = ref.output + 1e-3
         return ref
 
-    monkeypatch.setattr(rnn_cli.verify, "recurrence", off_by_a_little)
+    monkeypatch.setattr(rnn_cli.core.reference, "recurrence", off_by_a_little)
     result = invoke(*WORDS, "--json")
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -95,9 +95,10 @@ def test_svg_and_html_export_the_whole_report(tmp_path: Path) -> None:
     assert "torch.nn.RNN(input_size=4," in html_text
 
 
-def test_export_to_an_unwritable_place_is_bad_input(tmp_path: Path) -> None:
-    result = invoke("hi", "--svg", str(tmp_path / "missing" / "r.svg"))
-    assert result.exit_code == 2 and "cannot write --svg" in result.stderr
+def test_export_to_an_unwritable_place_is_refused_before_the_run(tmp_path: Path) -> None:
+    assert_refused(invoke("hi", "--svg", str(tmp_path / "missing" / "r.svg")), "there is no directory")
+    assert_refused(invoke("hi", "--html", str(tmp_path)), "is a directory")
+    assert_refused(invoke("hi", "--svg", ""), "--svg needs a file name")
 
 
 BLOCK = """
@@ -111,6 +112,7 @@ runpy.run_path(sys.argv[1], run_name='__main__')
 """
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     "options",
     [
@@ -161,7 +163,7 @@ def test_vs_tables_mark_what_differs() -> None:
     ("vs", "needle"),
     [
         ("--bogus", "--vs: No such option"),
-        ("--json", "--vs takes layer options only"),
+        ("--json", "--vs takes settings of the run only, not --json"),
         ("", "--vs needs"),
         ("--cell 'lstm", "--vs: No closing quotation"),
         ("--hidden 0", "--hidden must be at least 1"),

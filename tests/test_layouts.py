@@ -102,11 +102,11 @@ def test_relu_no_bias_float64() -> None:
             ["--cell", "lstm", "--hidden", "2", "--proj-size", "2"],
             "--proj-size must be smaller than --hidden",
         ),
-        (["--cell", "cnn"], "--cell must be one of rnn, lstm, gru"),
+        (["--cell", "cnn"], "Invalid value for '--cell': 'cnn' is not one of 'rnn', 'lstm', 'gru'"),
         (["--layers", "0"], "--layers must be at least 1"),
-        (["--padding", "left"], "--padding must be one of packed, zeros"),
-        (["--nonlinearity", "sigmoid"], "--nonlinearity must be one of tanh, relu"),
-        (["--dtype", "float16"], "--dtype must be one of float32, float64"),
+        (["--padding", "left"], "Invalid value for '--padding': 'left' is not one of 'packed', 'zeros'"),
+        (["--nonlinearity", "sigmoid"], "Invalid value for '--nonlinearity': 'sigmoid' is not one of 'tanh', 'relu'"),
+        (["--dtype", "float16"], "Invalid value for '--dtype': 'float16' is not one of 'float32', 'float64'"),
     ],
 )
 def test_options_torch_would_reject_are_refused_up_front(args: list[str], needle: str) -> None:

@@ -33,6 +33,7 @@ def shell(script: str, **env: str) -> subprocess.CompletedProcess[str]:
 # -- input -------------------------------------------------------------------------------------
 
 
+@pytest.mark.process
 def test_words_from_stdin_through_jq() -> None:
     """The issue's own pipeline, with the real jq binary."""
     assert shutil.which("jq"), "jq is part of the test setup (.ci/run installs it)"
@@ -41,6 +42,7 @@ def test_words_from_stdin_through_jq() -> None:
     assert proc.stdout == "[3,5,2]\n"
 
 
+@pytest.mark.process
 def test_the_readme_loop_over_hidden_sizes() -> None:
     proc = shell(f"{ROOT / 'examples' / 'hidden_sizes.sh'} hello eolll lleel")
     assert proc.returncode == 0, proc.stderr
@@ -170,17 +172,18 @@ def test_batch_survives_hostile_lines() -> None:
         + b"\n"  # a line too long to read
         + b'{"words": ["ok"]}\n'
     )
-    proc = run_process("--batch", input=lines)
-    assert proc.returncode == 1
-    out = [strict_loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    result = invoke("--batch", input=lines)
+    assert result.exit_code == 1
+    out = [strict_loads(line) for line in result.stdout.splitlines()]
     assert len(out) == 7
     assert out[0]["words"] == ["b"]
     assert [("error" in o) for o in out] == [False, True, True, True, True, True, False]
     assert "longer than" in out[5]["error"]["message"]
     assert out[6]["words"] == ["ok"]
-    assert proc.stderr == b""
+    assert result.stderr == ""
 
 
+@pytest.mark.process
 def test_batch_streams_one_line_at_a_time() -> None:
     """A consumer gets each answer before it sends the next request."""
     process = subprocess.Popen(
@@ -208,9 +211,9 @@ def test_batch_refuses_words_on_the_command_line() -> None:
 
 
 def _validator() -> jsonschema.Draft202012Validator:
-    proc = run_process("--json-schema")
-    assert proc.returncode == 0
-    schema = json.loads(proc.stdout)
+    result = invoke("--json-schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
 
@@ -254,9 +257,9 @@ def test_non_finite_values_become_null_and_are_counted(monkeypatch: pytest.Monke
     """A relu run that overflows float32: inf in torch and in the reference alike."""
     import torch
 
-    import rnn_cli.recurrent
+    import rnn_cli.core.forward
 
-    real = rnn_cli.recurrent.build_module.__wrapped__
+    real = rnn_cli.core.forward.build_module.__wrapped__
 
     def huge(config: Any, input_size: int) -> Any:
         module = real(config, input_size)
@@ -265,7 +268,7 @@ def test_non_finite_values_become_null_and_are_counted(monkeypatch: pytest.Monke
                 p.fill_(1e30)
         return module
 
-    monkeypatch.setattr(rnn_cli.recurrent, "build_module", huge)
+    monkeypatch.setattr(rnn_cli.core.forward, "build_module", huge)
     result = invoke("hello", "--nonlinearity", "relu", "--hidden", "3", "--json")
     assert result.exit_code == 0, result.stderr
     doc = strict_loads(result.stdout)
@@ -274,6 +277,7 @@ def test_non_finite_values_become_null_and_are_counted(monkeypatch: pytest.Monke
     assert doc["verification"]["ok"] is True
 
 
+@pytest.mark.process
 def test_utf8_on_stdout_whatever_the_locale() -> None:
     proc = run_process("héllo", "왜", "--json", env={"LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": "latin-1"})
     assert proc.returncode == 0, proc.stderr
@@ -282,6 +286,7 @@ def test_utf8_on_stdout_whatever_the_locale() -> None:
     assert tables.returncode == 0 and "héllo".encode() in tables.stdout
 
 
+@pytest.mark.process
 def test_library_warnings_never_reach_stdout() -> None:
     proc = run_process("hello", "--cell", "lstm", "--proj-size", "1", "--json", env={"PYTHONWARNINGS": "always"})
     assert proc.returncode == 0
@@ -318,6 +323,7 @@ def _on_a_terminal(*args: str, env: dict[str, str]) -> bytes:
     return b"".join(chunks)
 
 
+@pytest.mark.process
 def test_colour_on_a_terminal_and_no_color_turns_it_off() -> None:
     coloured = _on_a_terminal("hello", env={})
     assert b"\x1b[" in coloured and b"38;" in coloured  # foreground colours: the heatmap
@@ -326,10 +332,11 @@ def test_colour_on_a_terminal_and_no_color_turns_it_off() -> None:
 
 
 def test_force_color_when_piped() -> None:
-    assert b"\x1b[" in run_process("hello", env={"FORCE_COLOR": "1"}).stdout
-    assert b"\x1b" not in run_process("hello").stdout
+    assert "\x1b[" in invoke("hello", env={"FORCE_COLOR": "1", "NO_COLOR": None}).stdout
+    assert "\x1b" not in invoke("hello", env={"NO_COLOR": None}).stdout
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("mode", [["--max-rows", "4000"], ["--json"], ["--batch"]])
 def test_a_reader_that_closes_the_pipe_early_ends_it_quietly(mode: list[str], tmp_path: Path) -> None:
     words = tmp_path / "words.txt"
@@ -342,6 +349,7 @@ def test_a_reader_that_closes_the_pipe_early_ends_it_quietly(mode: list[str], tm
     assert proc.stderr == ""
 
 
+@pytest.mark.process
 def test_ctrl_c_is_exit_130() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "rnn_cli", "--batch"],
@@ -359,7 +367,19 @@ def test_ctrl_c_is_exit_130() -> None:
     assert b"Traceback" not in process.stderr.read()
 
 
-def test_shell_completion_as_typer_provides_it() -> None:
-    proc = run_process("--show-completion", "bash", env={"SHELL": "/bin/bash"})
-    assert proc.returncode == 0
-    assert b"_RNN_SHAPES_COMPLETE" in proc.stdout
+def test_shell_completion_offers_the_declared_choices() -> None:
+    """What bash's completion script asks for at ``rnn-shapes --cell <TAB>``, whatever shell runs pytest."""
+
+    def complete(words: str) -> list[str]:
+        env: dict[str, str | None] = {
+            "_RNN_SHAPES_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split(" ")) - 1),
+        }
+        result = invoke(env=env)
+        assert result.exit_code == 0, result.stderr
+        return result.stdout.split()
+
+    assert complete("rnn-shapes --cell ") == ["rnn", "lstm", "gru"]
+    assert complete("rnn-shapes --padding ") == ["packed", "zeros"]
+    assert complete("rnn-shapes --tok") == ["--tokens"]

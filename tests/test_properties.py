@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rnn_cli import explore
-from rnn_cli.layout import tensor_layouts
+from rnn_cli.core.layout import tensor_layouts
 
 words = st.lists(st.text(alphabet="abcdefgh", min_size=1, max_size=7), min_size=1, max_size=5)
 

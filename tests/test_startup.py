@@ -22,11 +22,28 @@ sys.stderr.write(" code=%s" % code)
 """
 
 
+pytestmark = pytest.mark.process
+
+
 @pytest.mark.parametrize("args", [["--help"], ["-h"], ["--version"], ["--json-schema"]])
 def test_fast_paths_never_import_torch(args: list[str]) -> None:
     proc = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, check=False)
     assert proc.stderr.endswith("no-torch code=0"), proc.stderr
     assert proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["hello", "--vs", "--cell cnn"], "--vs: Invalid value for '--cell'"),
+        (["hello", "--vs", "--proj-size 1"], "--vs: --proj-size applies to --cell lstm only"),
+        (["hello", "--vs", "--hidden 100000000"], "--vs: this run needs about"),
+    ],
+)
+def test_a_bad_second_configuration_is_refused_before_torch_is_imported(args: list[str], needle: str) -> None:
+    proc = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, check=False)
+    assert proc.stderr.endswith("no-torch code=2"), proc.stderr
+    assert needle in proc.stderr and proc.stderr.startswith("rnn-shapes: error: ")
 
 
 def test_the_main_job_does_import_torch() -> None:

@@ -6,7 +6,8 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from ..result import Result
+from ..core.config import TORCH_CLASS
+from ..core.result import Result
 
 
 def _dims(result: Result, name: str) -> str:
@@ -17,7 +18,7 @@ def _dims(result: Result, name: str) -> str:
 def diagram(result: Result) -> Group:
     c = result.config
     d = c.directions
-    cell = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[c.cell]
+    cell = TORCH_CLASS[c.cell]
     rows: list[RenderableType] = [
         Text(),
         Text("The run", style="bold"),

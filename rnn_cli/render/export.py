@@ -6,8 +6,8 @@ import io
 
 from rich.console import RenderableType
 
-from ..errors import BadInput
-from ..output import make_console
+from ..core.errors import BadInput
+from .console import make_console
 
 EXPORT_WIDTH = 160
 

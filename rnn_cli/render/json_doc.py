@@ -1,18 +1,27 @@
-"""The --json document: strict JSON (no NaN/Infinity), stable keys, schema_version 1."""
+"""The --json document: strict JSON (no NaN/Infinity), stable keys, schema_version 1.
+
+Its shape is declared in ``document_types``; new keys are additive.
+"""
 
 from __future__ import annotations
 
 import json
 import math
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from ..result import Result
+from ..core.result import Result
+from .document_types import (
+    SCHEMA_VERSION,
+    Document,
+    ParameterDoc,
+    TensorDoc,
+    TensorsDoc,
+    TraceStepDoc,
+)
 
 if TYPE_CHECKING:
     import torch
-
-SCHEMA_VERSION = 1
 
 
 def document_text(result: Result, *, values: bool = True) -> str:
@@ -27,7 +36,7 @@ def document_text(result: Result, *, values: bool = True) -> str:
         return dumps(document(result, values=values, scan=True))
 
 
-def document(result: Result, *, values: bool = True, scan: bool = True) -> dict[str, Any]:
+def document(result: Result, *, values: bool = True, scan: bool = True) -> Document:
     """Every fact of a run as plain JSON-ready data, keys always present and in one order.
 
     With ``scan`` every tensor is checked for non-finite values (printed as null, counted in
@@ -44,9 +53,9 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> dict[
             non_finite[name] = bad
         return listed
 
-    tensors = {}
+    tensors: dict[str, TensorDoc] = {}
     for name, facts in result.tensors.items():
-        entry: dict[str, Any] = {
+        entry: TensorDoc = {
             "shape": list(facts.shape),
             "axes": list(facts.layout.axes),
             "symbols": list(facts.layout.symbols),
@@ -55,12 +64,12 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> dict[
         if values:
             entry["values"] = tensor_values(name, facts.values)
         tensors[name] = entry
-    parameters = []
+    parameters: list[ParameterDoc] = []
     for p in result.parameters:
-        entry = {"name": p.name, "shape": list(p.shape), "symbols": list(p.symbols), "numel": p.numel}
+        parameter: ParameterDoc = {"name": p.name, "shape": list(p.shape), "symbols": list(p.symbols), "numel": p.numel}
         if values:
-            entry["values"] = tensor_values(p.name, p.values)
-        parameters.append(entry)
+            parameter["values"] = tensor_values(p.name, p.values)
+        parameters.append(parameter)
     v = result.verification
     return {
         "schema_version": SCHEMA_VERSION,
@@ -85,7 +94,7 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> dict[
             "tokenizer": result.tokenizer,
         },
         "call": result.call,
-        "tensors": tensors,
+        "tensors": cast(TensorsDoc, tensors),
         "h_n_rows": [
             {"index": i, "layer": layer, "direction": direction} for i, (layer, direction) in enumerate(result.h_n_rows)
         ],
@@ -118,7 +127,7 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> dict[
     }
 
 
-def trace_document(result: Result) -> list[dict[str, Any]]:
+def trace_document(result: Result) -> list[TraceStepDoc]:
     return [
         {
             "layer": s.layer,

@@ -5,70 +5,14 @@ Every piece of user text goes in as a ``Text`` made visible first, never as mark
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
-
-from rich import box
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..memory import human_bytes
-from ..result import Result
+from ..core.budget import human_bytes
+from ..core.result import Result
+from .blocks import PAD, preview, shape_text, step_columns, summarised, titled_table, vector
 from .visible import visible
-
-if TYPE_CHECKING:
-    import torch
-
-DEFAULT_MAX_ROWS = 10
-MAX_STEP_COLUMNS = 8
-_PAD = Text("0 (pad)", style="dim")
-
-
-def report(result: Result, *, max_rows: int = DEFAULT_MAX_ROWS, values: bool = True, traced_words: int = 0) -> Group:
-    """The whole report, top to bottom, as one renderable."""
-    from .diagram import diagram
-
-    parts: list[RenderableType] = [
-        header(result),
-        vocabulary_table(result, max_rows),
-        shapes_table(result),
-        diagram(result),
-    ]
-    if values:
-        parts.append(input_table(result, max_rows))
-        parts.append(output_table(result, max_rows))
-        parts.append(state_table(result, "h_n", max_rows))
-        if "c_n" in result.tensors:
-            parts.append(state_table(result, "c_n", max_rows))
-    parts.append(lengths_table(result, max_rows))
-    parts.append(parameters_table(result, values=values))
-    if traced_words:
-        from .trace import trace_report
-
-        parts.append(trace_report(result, traced_words, max_rows))
-    parts.append(Text())
-    parts.append(verification_line(result))
-    return Group(*(section(p) if isinstance(p, Table) else p for p in parts))
-
-
-def header(result: Result) -> Text:
-    c = result.config
-    text = Text()
-    text.append("rnn-shapes  ", style="bold")
-    text.append(result.call, style="bold cyan")
-    layout = "(batch, seq, input)" if c.batch_first else "(seq, batch, input)"
-    fed = (
-        f"\ninput fed as {layout}"
-        + (
-            "; packed with pack_padded_sequence(..., enforce_sorted=False)"
-            if c.padding == "packed"
-            else "; zero padding fed through the cell"
-        )
-        + f"; seed {c.seed}, {c.dtype} on {c.device}, under torch.no_grad()"
-    )
-    text.append(fed, style="dim")
-    return text
 
 
 def vocabulary_table(result: Result, max_rows: int) -> Table:
@@ -94,21 +38,23 @@ def shapes_table(result: Result) -> Table:
     table.add_column("note")
     for facts in result.tensors.values():
         axes = " × ".join(f"{a}={s}" for a, s in zip(facts.layout.axes, facts.shape, strict=True))
-        table.add_row(facts.name, _shape(facts.shape), axes, _shape(facts.layout.symbols), facts.layout.note)
+        table.add_row(facts.name, shape_text(facts.shape), axes, shape_text(facts.layout.symbols), facts.layout.note)
     return table
 
 
 def input_table(result: Result, max_rows: int) -> Table:
     """The input by word and step, each cell the token whose one-hot row is there."""
     steps = max(result.lengths)
-    table = _word_step_table(f"input: the token at each step (shape {_shape(result.tensors['input'].shape)})", steps)
+    table = _word_step_table(
+        f"input: the token at each step (shape {shape_text(result.tensors['input'].shape)})", steps
+    )
     for w in summarised(len(result.words), max_rows):
         if w is None:
             table.add_row(*_more_words(result, max_rows, steps))
             continue
         toks = result.tokens[w]
         cells = [
-            Text("…") if t is None else Text(visible(toks[t])) if t < len(toks) else _PAD for t in _step_columns(steps)
+            Text("…") if t is None else Text(visible(toks[t])) if t < len(toks) else PAD for t in step_columns(steps)
         ]
         table.add_row(Text(visible(result.words[w])), *cells)
     return table
@@ -120,7 +66,7 @@ def output_table(result: Result, max_rows: int) -> Table:
     steps = out.shape[1]
     halves = " (forward | backward)" if c.bidirectional else ""
     table = _word_step_table(
-        f"output: the last layer's state at each step{halves}, shape {_shape(result.tensors['output'].shape)}",
+        f"output: the last layer's state at each step{halves}, shape {shape_text(result.tensors['output'].shape)}",
         steps,
     )
     h = c.out_size
@@ -129,11 +75,11 @@ def output_table(result: Result, max_rows: int) -> Table:
             table.add_row(*_more_words(result, max_rows, steps))
             continue
         cells: list[RenderableType] = []
-        for t in _step_columns(steps):
+        for t in step_columns(steps):
             if t is None:
                 cells.append(Text("…"))
             elif t >= result.lengths[w] and c.padding == "packed":
-                cells.append(_PAD)
+                cells.append(PAD)
             elif c.bidirectional:
                 cells.append(Text.assemble(vector(out[w, t, :h]), " | ", vector(out[w, t, h:])))
             else:
@@ -147,7 +93,7 @@ def state_table(result: Result, name: str, max_rows: int) -> Table:
     values = result.tensors[name].values
     words = list(summarised(len(result.words), max_rows))
     table = titled_table(
-        f"{name}: final state per layer and direction, shape {_shape(tuple(values.shape))}"
+        f"{name}: final state per layer and direction, shape {shape_text(tuple(values.shape))}"
         " (batch is axis 1 whatever batch_first says)"
     )
     table.add_column("row", justify="right")
@@ -199,9 +145,9 @@ def parameters_table(result: Result, *, values: bool) -> Table:
     if values:
         table.add_column("values")
     for p in result.parameters:
-        row: list[RenderableType] = [p.name, _shape(p.shape), _shape(p.symbols), f"{p.numel:,}"]
+        row: list[RenderableType] = [p.name, shape_text(p.shape), shape_text(p.symbols), f"{p.numel:,}"]
         if values:
-            row.append(_preview(p.values))
+            row.append(preview(p.values))
         table.add_row(*row)
     table.caption = (
         f"total {result.parameter_count:,} parameters, {human_bytes(result.parameter_bytes)} of {result.config.dtype}"
@@ -209,100 +155,20 @@ def parameters_table(result: Result, *, values: bool) -> Table:
     return table
 
 
-def verification_line(result: Result) -> Text:
-    v = result.verification
-    mark = ("✓", "green") if v.ok else ("✗", "red")
-    return Text.assemble(
-        (mark[0], f"bold {mark[1]}"),
-        f" verified: torch's output, h_n{', c_n' if 'c_n' in v.per_tensor else ''} match the "
-        f"recurrence computed by hand (max |diff| {v.max_abs_diff:.2g}, "
-        f"tolerance {v.atol:g} + {v.rtol:g}·|value|)",
-    )
-
-
-# -- helpers ---------------------------------------------------------------------------------
-
-
-def titled_table(title: str) -> Table:
-    """A table whose title is a heading of its own, never folded to the table's width."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.title = title
-    return table
-
-
-def section(table: Table) -> Group:
-    heading = Text(str(table.title or ""), style="bold")
-    table.title = None
-    return Group(Text(), heading, table)
-
-
 def _word_step_table(title: str, steps: int) -> Table:
     table = titled_table(title)
     table.add_column("word")
-    for t in _step_columns(steps):
+    for t in step_columns(steps):
         table.add_column("…" if t is None else f"step {t}")
     return table
 
 
 def _more_words(result: Result, max_rows: int, steps: int) -> list[RenderableType]:
-    width = len(list(_step_columns(steps)))
+    width = len(list(step_columns(steps)))
     return [Text(f"… {len(result.words) - max_rows} more words …"), *([""] * width)]
-
-
-def summarised(count: int, limit: int) -> Iterator[int | None]:
-    """0..count-1, or its first and last halves of ``limit`` with None where the rest is."""
-    if count <= limit:
-        yield from range(count)
-        return
-    head = (limit + 1) // 2
-    yield from range(head)
-    yield None
-    yield from range(count - (limit - head), count)
-
-
-def _step_columns(steps: int) -> Iterator[int | None]:
-    return summarised(steps, MAX_STEP_COLUMNS)
-
-
-def _shape(dims: Sequence[object]) -> str:
-    inner = ", ".join(str(d) for d in dims)
-    return f"({inner},)" if len(dims) == 1 else f"({inner})"
 
 
 def _one_hot(i: int, size: int) -> str:
     if size > 16:
         return f"1 at {i}, 0 elsewhere"
     return "[" + ", ".join("1" if j == i else "0" for j in range(size)) + "]"
-
-
-def vector(values: torch.Tensor) -> Text:
-    items = values.tolist()
-    text = Text("[")
-    shown = items if len(items) <= 6 else [*items[:3], None, *items[-2:]]
-    for k, x in enumerate(shown):
-        if k:
-            text.append(", ")
-        text.append("…") if x is None else text.append(f"{x:+.4f}", style=_heat(x))
-    text.append("]")
-    return text
-
-
-def _preview(values: torch.Tensor) -> Text:
-    flat = values.flatten().tolist()
-    text = Text()
-    for k, x in enumerate(flat[:4]):
-        if k:
-            text.append(" ")
-        text.append(f"{x:+.3f}", style=_heat(x))
-    if len(flat) > 4:
-        text.append(" …")
-    return text
-
-
-def _heat(x: float) -> str:
-    """A heatmap colour: red for negative, blue for positive, brighter for larger."""
-    if x != x:
-        return "bold magenta"
-    level = min(abs(x), 1.0)
-    shade = int(255 - 175 * level)
-    return f"rgb(255,{shade},{shade})" if x < 0 else f"rgb({shade},{shade},255)"

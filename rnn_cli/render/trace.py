@@ -8,8 +8,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..result import Result
-from .tables import section, summarised, titled_table, vector
+from ..core.config import GATES
+from ..core.result import Result
+from .blocks import section, summarised, titled_table, vector
 from .visible import visible
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def trace_report(result: Result, traced_words: int, max_rows: int) -> Group:
     equation = EQUATIONS[config.cell].replace("{act}", act)
     if config.proj_size:
         equation += ", then h_t = W_hr h_t (projection)"
-    gates = {"rnn": "", "gru": "rzn", "lstm": "ifgo"}[config.cell]
+    gates = GATES[config.cell]
     parts: list[RenderableType] = [
         Text(),
         Text("Step by step (layer 0, forward direction)", style="bold"),

@@ -8,7 +8,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .config import TORCH_CLASS, Config
+from .config import TORCH_CLASS, Config, Device
 from .errors import RunFailure
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def constructor_call(config: Config, input_size: int) -> str:
     return f"torch.nn.{TORCH_CLASS[config.cell]}({args})"
 
 
-def resolve_device(requested: str) -> str:
+def resolve_device(requested: Device) -> Device:
     import torch
 
     if requested == "cpu":

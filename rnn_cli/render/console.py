@@ -1,4 +1,4 @@
-"""Writing to stdout and stderr the way scripts and people expect."""
+"""The rich console every human-facing renderer prints through."""
 
 from __future__ import annotations
 
@@ -8,26 +8,6 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-
-def write_stdout(text: str) -> None:
-    """Write UTF-8 bytes whatever the locale, and flush so a pipe sees each document now."""
-    data = text.encode("utf-8")
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:  # a replaced stdout with no bytes layer
-        sys.stdout.write(text)
-    else:
-        sys.stdout.flush()
-        buffer.write(data)
-    sys.stdout.flush()
-
-
-def error_line(message: str) -> None:
-    """One line on stderr: the message made visible, never a traceback."""
-    from .render.visible import visible
-
-    line = " ".join(visible(part) for part in message.splitlines()) or "error"
-    print(f"rnn-shapes: error: {line}", file=sys.stderr, flush=True)
 
 
 def make_console(file: TextIO | None = None, *, record: bool = False, width: int | None = None) -> Console:

@@ -6,8 +6,10 @@ it takes to start, without importing torch.
 
 from __future__ import annotations
 
-from .config import GATES, Config
-from .errors import BadInput
+from collections.abc import Mapping
+
+from .config import Config, gate_count
+from .errors import BadInput, SettingNames
 from .layout import parameter_layouts
 
 DEFAULT_MAX_MEMORY = 2 * 1024**3
@@ -27,7 +29,7 @@ def estimate_bytes(config: Config, lengths: list[int], vocab_size: int, *, value
     n, steps, tokens = len(lengths), max(lengths), sum(lengths)
     cells = n * steps
     d, h_out, h = config.directions, config.out_size, config.hidden_size
-    gates = GATES[config.cell]
+    gates = gate_count(config.cell)
     params = sum(_numel(p.shape) for p in parameter_layouts(config, vocab_size))
     states = config.num_layers * d * n * (h_out + h)
     layer_out = cells * d * h_out  # one layer's output, padded
@@ -54,11 +56,12 @@ MAX_CELL_STEPS = 100_000
 MAX_CELLS = 1_000
 
 
-def check_work(config: Config, longest: int) -> None:
+def check_work(config: Config, longest: int, names: Mapping[str, str] | None = None) -> None:
     """Refuse runs that would take minutes, before anything is built."""
     cells = config.num_layers * config.directions
     if cells > MAX_CELLS:
-        raise BadInput(f"--layers {config.num_layers} builds {cells:,} cells; the limit is {MAX_CELLS:,}")
+        layers = SettingNames(names or {})["num_layers"]
+        raise BadInput(f"{layers} {config.num_layers} builds {cells:,} cells; the limit is {MAX_CELLS:,}")
     steps = cells * longest
     if steps > MAX_CELL_STEPS:
         raise BadInput(
@@ -67,11 +70,12 @@ def check_work(config: Config, longest: int) -> None:
         )
 
 
-def check_memory(estimate: int, limit: int) -> None:
+def check_memory(estimate: int, limit: int, names: Mapping[str, str] | None = None) -> None:
     if estimate > limit:
+        option = SettingNames(names or {})["max_memory"]
         raise BadInput(
             f"this run needs about {human_bytes(estimate)}, over the {human_bytes(limit)} limit; "
-            f"raise it with --max-memory {_suggest(estimate)} if you mean it"
+            f"raise it with {_suggest(option, estimate)} if you mean it"
         )
 
 
@@ -83,23 +87,10 @@ def human_bytes(n: float) -> str:
     raise AssertionError("unreachable")
 
 
-def parse_size(text: str) -> int:
-    """'512M', '2G', '1.5GiB' or a plain number of bytes."""
-    units = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-    s = text.strip().upper().removesuffix("B").removesuffix("I")
-    unit = s[-1] if s and s[-1] in units else ""
-    try:
-        value = float(s[: len(s) - len(unit)])
-    except ValueError:
-        raise BadInput(f"--max-memory takes a size like 512M or 4G (got {text!r})") from None
-    if not value > 0 or value == float("inf"):
-        raise BadInput(f"--max-memory must be a positive size (got {text!r})")
-    return int(value * units[unit])
-
-
-def _suggest(estimate: int) -> str:
+def _suggest(option: str, estimate: int) -> str:
+    """A limit just above the estimate, in whole GiB, written the way the caller writes sizes."""
     gib = -(-estimate // 1024**3)
-    return f"{gib}G"
+    return f"{option} {gib}G" if option.startswith("--") else f"{option}={gib} * 1024**3"
 
 
 def _numel(shape: tuple[int, ...]) -> int:

@@ -2,33 +2,45 @@
 
 A script that asks many questions pays torch's import once. A bad line answers with an
 error object on its own line and the batch goes on; the exit status says whether any failed.
+Request keys are the long options the declaration marks for batch mode, checked against
+their declared types.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import typing
 from collections.abc import Iterator
-from dataclasses import fields, replace
 from typing import Any, BinaryIO
 
-from .errors import BadInput, RunFailure
-from .options import Params
-from .output import write_stdout
+from ..core.errors import BadInput, RunFailure
+from .options import Options, OptionSpec, Scope, flag
+from .streams import write_stdout
 
 #: A request line longer than this is refused without being parsed.
 MAX_LINE_BYTES = 1024 * 1024
-#: Options that are about this process's input and output, not about one request.
-NOT_IN_BATCH = {"file", "json_out", "max_rows", "svg", "html", "code", "vs"}
+#: Command-line options that make sense beside --batch: it always answers in JSON.
+_BESIDE_BATCH = {"batch", "json_out", "traceback"}
 
 
-def _types() -> dict[str, Any]:
-    hints = typing.get_type_hints(Params)
-    return {f.name: hints[f.name] for f in fields(Params) if f.name not in NOT_IN_BATCH}
+def _keys() -> dict[str, OptionSpec]:
+    """Request keys, as a user writes them (``no-values`` or ``no_values``; ``json`` is --json)."""
+    return {name: spec for name, spec in Options.declared().items() if Scope.BATCH in spec.scope}
 
 
-KEY_TYPES = _types()
+KEYS = _keys()
+
+
+def check_batch_options(base: Options) -> None:
+    """Refuse, before any line is read, command-line options that cannot apply to a batch."""
+    if base.words or base.file:
+        raise BadInput("--batch reads its requests on stdin: give no words or --file")
+    declared = Options.declared()
+    for name in base.given():
+        if name not in _BESIDE_BATCH and Scope.BATCH not in declared[name].scope:
+            raise BadInput(f"{flag(name)} does not apply to --batch, which answers each request with one JSON line")
 
 
 def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
@@ -47,8 +59,8 @@ def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
         yield number, line
 
 
-def parse_request(raw: bytes | None, base: Params) -> Params:
-    """One line to the Params of one run, refusing anything that is not exactly a request."""
+def parse_request(raw: bytes | None, base: Options) -> Options:
+    """One line to the options of one run, refusing anything that is not exactly a request."""
     if raw is None:
         raise BadInput(f"line is longer than {MAX_LINE_BYTES} bytes")
     try:
@@ -66,34 +78,40 @@ def parse_request(raw: bytes | None, base: Params) -> Params:
         name = key.replace("-", "_")
         if name == "json":
             name = "json_out"
-        if name in NOT_IN_BATCH:
-            raise BadInput(f"key {key!r} is not available in batch mode")
-        if name not in KEY_TYPES:
-            known = ", ".join(sorted(k.replace("_", "-") for k in KEY_TYPES))
+        spec = KEYS.get(name)
+        if spec is None:
+            if name in Options.declared():
+                raise BadInput(f"key {key!r} is not available in batch mode")
+            known = ", ".join(sorted(k.replace("_", "-") for k in KEYS))
             raise BadInput(f"unknown key {key!r}; keys are named like the long options: {known}")
-        settings[name] = _check_type(key, value, KEY_TYPES[name])
+        settings[name] = _check_type(key, value, spec.kind)
     if "words" not in settings:
         raise BadInput('a request needs "words", a list of strings')
-    return replace(base, **settings)
+    return dataclasses.replace(base, **settings)
 
 
 def _check_type(key: str, value: Any, expected: Any) -> Any:
-    allowed = typing.get_args(expected) or (expected,)
+    """``value`` if JSON gave the declared type (an int is not a bool, a choice is one of its values)."""
+    allowed = typing.get_args(expected) if typing.get_origin(expected) is not typing.Literal else (expected,)
+    allowed = allowed or (expected,)
     if value is None and type(None) in allowed:
         return None
-    if typing.get_origin(expected) is list:
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return value
-        raise BadInput(f"{key!r} must be a list of strings")
     for kind in allowed:
+        if typing.get_origin(kind) is list:
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return value
+            raise BadInput(f"{key!r} must be a list of strings")
+        if typing.get_origin(kind) is typing.Literal:
+            if value in typing.get_args(kind) and isinstance(value, str):
+                return value
+            choices = ", ".join(typing.get_args(kind))
+            raise BadInput(f"{key!r} must be one of {choices} (got {_json_type(value)} {json.dumps(value)[:40]})")
         if kind is int and isinstance(value, int) and not isinstance(value, bool):
             return value
-        if kind is not int and kind is not type(None) and isinstance(value, kind):
+        if kind in (bool, str) and isinstance(value, kind):
             return value
     names = " or ".join(
-        "null"
-        if k is type(None)
-        else {"int": "an integer", "bool": "true or false", "str": "a string"}.get(k.__name__, k.__name__)
+        "null" if k is type(None) else {int: "an integer", bool: "true or false", str: "a string"}.get(k, str(k))
         for k in allowed
     )
     raise BadInput(f"{key!r} must be {names}, not {_json_type(value)}")
@@ -116,21 +134,20 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def run_batch(stream: BinaryIO, base: Params) -> int:
+def run_batch(stream: BinaryIO, base: Options) -> int:
     """Answer every line in order; return the exit status (1 if any line failed)."""
-    from .render.json_doc import document_text, dumps
-    from .run import explore_params
+    from ..core.explore import run_plan
+    from ..render.json_doc import document_text, dumps
 
     failed = False
     for number, raw in read_lines(stream):
         if raw is not None and not raw.strip():
             continue  # blank lines are not requests
         try:
-            params = parse_request(raw, base)
-            params.check()
-            params.json_out = True
-            result = explore_params(params, params.words)
-            line = document_text(result, values=not params.no_values)
+            request = parse_request(raw, base)
+            request.check()
+            result = run_plan(dataclasses.replace(request, json_out=True).plan(request.words or []))
+            line = document_text(result, values=not request.no_values)
         except (BadInput, RunFailure) as error:
             failed = True
             line = dumps({"error": {"message": str(error), "line": number}})
@@ -141,5 +158,6 @@ def run_batch(stream: BinaryIO, base: Params) -> int:
     return 1 if failed else 0
 
 
-def batch_from_stdin(base: Params) -> int:
+def batch_from_stdin(base: Options) -> int:
+    check_batch_options(base)
     return run_batch(sys.stdin.buffer, base)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Group
 from rich.text import Text
 
-from .tables import section, titled_table
+from .blocks import section, titled_table
+from .differences import TENSOR_ORDER
+from .document_types import ComparisonDoc, tensor_map
 
 
-def comparison(a: dict[str, Any], b: dict[str, Any], found: list[dict[str, Any]]) -> Group:
+def comparison_report(doc: ComparisonDoc) -> Group:
+    """The header naming both calls, shapes side by side, the settings that differ."""
+    a, b, found = doc["a"], doc["b"], doc["differences"]
     differing = {d["path"] for d in found}
     header = Text()
     header.append("A  ", style="bold")
@@ -24,11 +26,11 @@ def comparison(a: dict[str, Any], b: dict[str, Any], found: list[dict[str, Any]]
     table.add_column("B shape")
     table.add_column("B axes")
     table.add_column("")
-    names = [n for n in ("input", "output", "h_n", "c_n") if n in a["tensors"] or n in b["tensors"]]
-    for name in names:
+    tensors_a, tensors_b = tensor_map(a["tensors"]), tensor_map(b["tensors"])
+    for name in [n for n in TENSOR_ORDER if n in tensors_a or n in tensors_b]:
         cells: list[Text] = []
-        for doc in (a, b):
-            t = doc["tensors"].get(name)
+        for mine, other_side in ((tensors_a, tensors_b), (tensors_b, tensors_a)):
+            t = mine.get(name)
             shape_differs = f"tensors.{name}.shape" in differing or f"tensors.{name}" in differing
             if t is None:
                 cells += [Text("—", style="yellow"), Text("absent", style="yellow")]
@@ -36,7 +38,7 @@ def comparison(a: dict[str, Any], b: dict[str, Any], found: list[dict[str, Any]]
             cells.append(Text(str(tuple(t["shape"])), style="bold yellow" if shape_differs else ""))
             axes = Text()
             for k, (axis, size) in enumerate(zip(t["axes"], t["shape"], strict=True)):
-                other = (b if doc is a else a)["tensors"].get(name)
+                other = other_side.get(name)
                 moved = other is None or k >= len(other["axes"]) or other["axes"][k] != axis
                 if k:
                     axes.append(" × ")
@@ -51,4 +53,6 @@ def comparison(a: dict[str, Any], b: dict[str, Any], found: list[dict[str, Any]]
     for d in found:
         if d["path"].startswith("config.") or d["path"] == "parameter_count":
             settings.add_row(d["path"].removeprefix("config."), Text(repr(d["a"])), Text(repr(d["b"])))
+    if not found:
+        return Group(header, Text(), Text("No differences: both configurations give the same call, shapes and axes."))
     return Group(header, section(table), section(settings))

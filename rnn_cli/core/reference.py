@@ -1,10 +1,11 @@
 """The recurrence written out by hand, from the module's own parameters.
 
-This is the independent check of torch's answer: the equations of PyTorch's docs for RNN,
-GRU and LSTM (with projection), written out with plain tensor algebra in the run's dtype,
-vectorised over the batch, one time step at a time. Packing is honoured the way a reader
-would do it on paper: words sorted longest first, so at step t exactly the words longer
-than t are updated and every other word's state stays where its own last token left it.
+This is the independent reference for torch's answer (``checks`` compares the two): the
+equations of PyTorch's docs for RNN, GRU and LSTM (with projection), written out with plain
+tensor algebra in the run's dtype, vectorised over the batch, one time step at a time.
+Packing is honoured the way a reader would do it on paper: words sorted longest first, so at
+step t exactly the words longer than t are updated and every other word's state stays where
+its own last token left it.
 """
 
 from __future__ import annotations
@@ -13,21 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .config import Config
+from .config import DIRECTIONS, Config
+from .result import TraceStep
 
 if TYPE_CHECKING:
     import torch
-
-
-@dataclass
-class TraceStep:
-    """One step of one word through one layer and direction, with every intermediate."""
-
-    layer: int
-    direction: str
-    word: int
-    step: int
-    parts: dict[str, torch.Tensor]
 
 
 @dataclass
@@ -80,7 +71,7 @@ def recurrence(
     x = x.transpose(0, 1).contiguous()  # seq-major: each step's rows are one contiguous block
     layer_input = [x[t, : active[t]] for t in range(steps)]
     width = config.directions * config.out_size
-    directions = ("forward", "backward")[: config.directions]
+    directions = DIRECTIONS[: config.directions]
     h_rows: list[torch.Tensor] = []
     c_rows: list[torch.Tensor] = []
     trace: list[TraceStep] = []
@@ -160,53 +151,3 @@ def _cell(
         h_new = h_new @ w_hr.T
     parts["h"] = h_new
     return parts
-
-
-@dataclass
-class Comparison:
-    """How far torch's answer is from the hand-computed one."""
-
-    max_abs_diff: float
-    ok: bool
-    atol: float
-    rtol: float
-    per_tensor: dict[str, float]
-
-
-def agreeing_diff(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """|a - b| where equal infinities and NaN on both sides count as agreeing (0) and any
-    other NaN as the worst disagreement (inf)."""
-    import torch
-
-    same = (a == b) | (a.isnan() & b.isnan())
-    return torch.nan_to_num((a - b).abs().masked_fill_(same, 0.0), nan=float("inf"))
-
-
-def tolerances(dtype: str) -> tuple[float, float]:
-    """(atol, rtol) for a run dtype: float32 rounding, or float64's."""
-    return (1e-5, 1e-4) if dtype == "float32" else (1e-10, 1e-8)
-
-
-def compare(actual: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], dtype: str) -> Comparison:
-    """How far apart torch's tensors and the reference are, in a few passes of the run dtype.
-
-    The fast path needs no extra copies beyond one difference tensor per output; only when
-    something is not finite (a relu run that overflowed) are equal infinities and NaNs on
-    both sides counted as agreeing.
-    """
-
-    atol, rtol = tolerances(dtype)
-    worst: dict[str, float] = {}
-    ok = True
-    for name, a in actual.items():
-        b = expected[name].to(a.dtype)
-        diff = (a - b).abs_()
-        top = float(diff.max()) if diff.numel() else 0.0
-        if top != top or top == float("inf"):
-            diff = agreeing_diff(a, b)
-            top = float(diff.max())
-        worst[name] = top
-        if top > atol:
-            bound = b.abs().nan_to_num_(posinf=0.0, neginf=0.0).mul_(rtol).add_(atol)
-            ok = ok and bool((diff <= bound).all())
-    return Comparison(max(worst.values()), ok, atol, rtol, worst)

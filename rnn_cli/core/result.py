@@ -1,17 +1,19 @@
-"""The plain result object every renderer reads: facts, not formatting."""
+"""The plain result every renderer reads: facts, not formatting.
+
+A Result owns its tensors: nothing in it shares storage with a cached module, so changing
+one cannot change the next run.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .config import Config
+from .config import Config, Direction, Tokenizer
 from .layout import Layout
 
 if TYPE_CHECKING:
     import torch
-
-    from .verify import Comparison, TraceStep
 
 
 @dataclass
@@ -48,7 +50,7 @@ class Identity:
     ``h_n[h_n_row, word]``. Checked for every word; the words where it fails are listed.
     """
 
-    direction: str
+    direction: Direction
     h_n_row: int
     output_steps: list[int]
     max_abs_diff: float
@@ -57,6 +59,28 @@ class Identity:
     @property
     def holds(self) -> bool:
         return not self.failing_words
+
+
+@dataclass
+class Comparison:
+    """How far torch's answer is from the hand-computed one."""
+
+    max_abs_diff: float
+    ok: bool
+    atol: float
+    rtol: float
+    per_tensor: dict[str, float]
+
+
+@dataclass
+class TraceStep:
+    """One step of one word through one layer and direction, with every intermediate."""
+
+    layer: int
+    direction: Direction
+    word: int
+    step: int
+    parts: dict[str, torch.Tensor]
 
 
 @dataclass
@@ -71,13 +95,13 @@ class Result:
     call: str
     tensors: dict[str, TensorFacts]
     parameters: list[ParameterFacts]
-    h_n_rows: list[tuple[int, str]]
+    h_n_rows: list[tuple[int, Direction]]
     last_step: list[int]
     batch_sizes: list[int] | None
     identities: list[Identity]
     verification: Comparison
     trace: list[TraceStep] = field(default_factory=list)
-    tokenizer: str = "graphemes"
+    tokenizer: Tokenizer = "graphemes"
 
     @property
     def input_size(self) -> int:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
-from .errors import BadInput
-
-TOKENIZERS = ("graphemes", "codepoints")
+from .config import Tokenizer
+from .errors import BadInput, SettingNames
 
 #: Longest word, in tokens, that a run accepts unless told otherwise.
 DEFAULT_MAX_STEPS = 10_000
@@ -28,7 +27,7 @@ def _grapheme_pattern() -> Any:
     return regex.compile(r"\X")
 
 
-def tokenize(word: str, tokenizer: str = "graphemes") -> list[str]:
+def tokenize(word: str, tokenizer: Tokenizer = "graphemes") -> list[str]:
     """Split one word into grapheme clusters of its NFC form, or into raw code points."""
     if tokenizer == "codepoints" or (word.isascii() and "\r" not in word):
         return list(word)  # every ASCII character but CR LF is its own cluster
@@ -82,11 +81,16 @@ def tokenize_words(
     vocab: str | Sequence[str] | None = None,
     *,
     max_steps: int = DEFAULT_MAX_STEPS,
-    tokenizer: str = "graphemes",
+    tokenizer: Tokenizer = "graphemes",
+    names: Mapping[str, str] | None = None,
 ) -> Tokenized:
-    """Tokenize ``words`` and index them against ``vocab`` or first-appearance order."""
-    if tokenizer not in TOKENIZERS:
-        raise BadInput(f"--tokens must be one of {', '.join(TOKENIZERS)} (got {tokenizer!r})")
+    """Tokenize ``words`` and index them against ``vocab`` or first-appearance order.
+
+    ``names`` maps ``tokenizer``, ``vocab`` and ``max_steps`` to what the caller calls them.
+    """
+    name = SettingNames(names or {})
+    if tokenizer not in get_args(Tokenizer):
+        raise BadInput(f"{name['tokenizer']} must be one of {', '.join(get_args(Tokenizer))} (got {tokenizer!r})")
     if isinstance(words, str) or not isinstance(words, Sequence):
         raise BadInput("words must be a list of strings")
     if not words:
@@ -102,9 +106,9 @@ def tokenize_words(
     lengths = [len(t) for t in tokens]
     if max(lengths) > max_steps:
         i = next(i for i, n in enumerate(lengths) if n > max_steps)
-        raise BadInput(f"word {i + 1} has {lengths[i]} tokens; the limit is {max_steps} (--max-steps)")
+        raise BadInput(f"word {i + 1} has {lengths[i]} tokens; the limit is {max_steps} ({name['max_steps']})")
     if vocab is not None:
-        vocabulary = _explicit_vocabulary(vocab, tokens, tokenizer)
+        vocabulary = _explicit_vocabulary(vocab, tokens, tokenizer, name["vocab"])
     else:
         vocabulary = list(dict.fromkeys(joined)) if joined is not None else _first_seen(tokens)
     flat: bytes | list[int]
@@ -126,20 +130,22 @@ def _first_seen(tokens: Iterable[list[str]]) -> list[str]:
     return list(seen)
 
 
-def _explicit_vocabulary(vocab: str | Sequence[str], tokens: list[list[str]], tokenizer: str) -> list[str]:
+def _explicit_vocabulary(
+    vocab: str | Sequence[str], tokens: list[list[str]], tokenizer: Tokenizer, name: str
+) -> list[str]:
     if isinstance(vocab, str):
-        order = tokenize(check_word(vocab, "--vocab"), tokenizer)
+        order = tokenize(check_word(vocab, name), tokenizer)
     else:
-        order = [check_word(v, "--vocab entry") for v in vocab]
+        order = [check_word(v, f"{name} entry") for v in vocab]
         if tokenizer == "graphemes":
             order = [unicodedata.normalize("NFC", v) for v in order]
     seen: set[str] = set()
     for tok in order:
         if tok in seen:
-            raise BadInput(f"--vocab lists token {tok!r} twice")
+            raise BadInput(f"{name} lists token {tok!r} twice")
         seen.add(tok)
     for i, toks in enumerate(tokens):
         for tok in toks:
             if tok not in seen:
-                raise BadInput(f"token {tok!r} of word {i + 1} is not in --vocab")
+                raise BadInput(f"token {tok!r} of word {i + 1} is not in {name}")
     return order

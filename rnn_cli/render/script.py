@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .result import Result
+from ..core.result import Result
 
 TEMPLATE = '''\
 """Reproduces an rnn-shapes run of {call}

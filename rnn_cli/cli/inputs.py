@@ -6,10 +6,24 @@ import os
 import sys
 from typing import BinaryIO
 
-from .errors import BadInput
+from ..core.errors import BadInput
+from .options import Options
 
 #: A file or stdin larger than this is refused before it is read whole.
 MAX_INPUT_BYTES = 256 * 1024 * 1024
+
+
+def gather_words(options: Options) -> list[str]:
+    """The words of a request: arguments, --file, or stdin when it is not a terminal."""
+    if options.words and options.file:
+        raise BadInput("give words as arguments or with --file, not both")
+    if options.file:
+        return words_from_file(options.file, sys.stdin.buffer)
+    if options.words:
+        return words_from_arguments(options.words)
+    if not stdin_is_terminal():
+        return words_from_stream(sys.stdin.buffer, "stdin")
+    return []  # the core explains that words are needed
 
 
 def words_from_arguments(arguments: list[str]) -> list[str]:

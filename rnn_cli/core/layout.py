@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from .config import GATES, Config
+from .config import DIRECTIONS, Config, Direction, gate_count
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,9 @@ def tensor_layouts(config: Config, batch: int, steps: int, input_size: int) -> d
     return layouts
 
 
-def h_n_rows(config: Config) -> list[tuple[int, str]]:
+def h_n_rows(config: Config) -> list[tuple[int, Direction]]:
     """(layer, direction) of each h_n row: index = layer * D + direction."""
-    names = ("forward", "backward")[: config.directions]
+    names = DIRECTIONS[: config.directions]
     return [(layer, name) for layer in range(config.num_layers) for name in names]
 
 
@@ -76,7 +76,7 @@ class ParameterLayout:
 @functools.lru_cache(maxsize=64)
 def parameter_layouts(config: Config, input_size: int) -> tuple[ParameterLayout, ...]:
     """Every parameter in ``named_parameters()`` order, with its documented symbolic shape."""
-    gates = GATES[config.cell]
+    gates = gate_count(config.cell)
     g = f"{gates}*" if gates > 1 else ""
     lstm = config.cell == "lstm"
     cell_sym = "H_cell" if lstm else "H_out"

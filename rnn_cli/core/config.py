@@ -1,0 +1,117 @@
+"""What a run is: the recurrent layer's settings, checked before torch is touched.
+
+The choices are declared once, here, as Literal types: the command line offers them (help,
+completion, parse-time errors), batch mode checks requests against them and the JSON Schema
+lists them. Validation lives here too, so the Python API, batch mode and the command line
+refuse the same things; ``names`` lets each caller see the settings by the names it used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Literal, get_args
+
+from .errors import BadInput, SettingNames
+
+Cell = Literal["rnn", "lstm", "gru"]
+Nonlinearity = Literal["tanh", "relu"]
+Padding = Literal["packed", "zeros"]
+Dtype = Literal["float32", "float64"]
+Device = Literal["cpu", "cuda", "auto"]
+Tokenizer = Literal["graphemes", "codepoints"]
+Direction = Literal["forward", "backward"]
+DIRECTIONS: tuple[Direction, Direction] = ("forward", "backward")
+
+CELLS: tuple[Cell, ...] = get_args(Cell)
+MAX_SEED = 2**64 - 1
+
+#: Gate blocks stacked in each weight matrix, in torch's order.
+GATES: dict[Cell, str] = {"rnn": "", "lstm": "ifgo", "gru": "rzn"}
+#: The class name torch gives each cell.
+TORCH_CLASS: dict[Cell, str] = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def gate_count(cell: Cell) -> int:
+    """Blocks stacked in each weight matrix: 1 for RNN, 3 for GRU, 4 for LSTM."""
+    return len(GATES[cell]) or 1
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one run. ``nonlinearity`` is None for LSTM/GRU, whose gates are fixed."""
+
+    hidden_size: int = 2
+    cell: Cell = "rnn"
+    num_layers: int = 1
+    bidirectional: bool = False
+    nonlinearity: Nonlinearity | None = None
+    bias: bool = True
+    proj_size: int = 0
+    batch_first: bool = True
+    padding: Padding = "packed"
+    dtype: Dtype = "float32"
+    device: Device = "cpu"
+    seed: int = 0
+
+    @property
+    def directions(self) -> int:
+        """D in PyTorch's docs."""
+        return 2 if self.bidirectional else 1
+
+    @property
+    def out_size(self) -> int:
+        """H_out: proj_size when projecting, hidden_size otherwise."""
+        return self.proj_size or self.hidden_size
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def validated(self, names: Mapping[str, str] | None = None) -> Config:
+        """Return a copy with defaults resolved, or raise BadInput naming the bad setting.
+
+        ``names`` maps a field to what the caller calls it (``--hidden`` on the command line);
+        by default a setting is named by its field.
+        """
+        name = SettingNames(names or {})
+        for field, kind in (("cell", Cell), ("padding", Padding), ("dtype", Dtype), ("device", Device)):
+            _choice(name[field], getattr(self, field), get_args(kind))
+        _whole(name["hidden_size"], self.hidden_size, low=1)
+        _whole(name["num_layers"], self.num_layers, low=1)
+        _whole(name["proj_size"], self.proj_size, low=0)
+        _whole(name["seed"], self.seed, low=0, high=MAX_SEED)
+        for field in ("bidirectional", "bias", "batch_first"):
+            if not isinstance(getattr(self, field), bool):
+                raise BadInput(f"{name[field]} must be true or false")
+        nonlinearity = self.nonlinearity
+        if self.cell == "rnn":
+            nonlinearity = nonlinearity or "tanh"
+            _choice(name["nonlinearity"], nonlinearity, get_args(Nonlinearity))
+        elif nonlinearity is not None:
+            raise BadInput(
+                f"{name['nonlinearity']} applies to {name['cell']} rnn only; "
+                f"{self.cell} gates are fixed (sigmoid and tanh)"
+            )
+        if self.proj_size:
+            if self.cell != "lstm":
+                raise BadInput(f"{name['proj_size']} applies to {name['cell']} lstm only, not {self.cell}")
+            if self.proj_size >= self.hidden_size:
+                raise BadInput(
+                    f"{name['proj_size']} must be smaller than {name['hidden_size']} "
+                    f"({self.proj_size} >= {self.hidden_size})"
+                )
+        return self if nonlinearity == self.nonlinearity else replace(self, nonlinearity=nonlinearity)
+
+
+def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise BadInput(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
+
+
+def _whole(name: str, value: object, *, low: int, high: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadInput(f"{name} must be a whole number (got {value!r})")
+    if value < low:
+        raise BadInput(f"{name} must be at least {low} (got {value})")
+    if high is not None and value > high:
+        raise BadInput(f"{name} must be at most {high} (got {value})")

@@ -1,0 +1,39 @@
+"""--vs as data: every setting, call, shape and axis that differs between two runs' documents."""
+
+from __future__ import annotations
+
+from .document_types import SCHEMA_VERSION, ComparisonDoc, DifferenceDoc, Document, tensor_map
+
+TENSOR_ORDER = ("input", "output", "h_n", "c_n")
+
+
+def differences(a: Document, b: Document) -> list[DifferenceDoc]:
+    """Every config value, call, and tensor shape or axis that differs between two documents."""
+    found: list[DifferenceDoc] = []
+    config_a, config_b = dict(a["config"]), dict(b["config"])
+    for key in config_a:
+        if config_a[key] != config_b[key]:
+            found.append({"path": f"config.{key}", "a": config_a[key], "b": config_b[key]})
+    if a["call"] != b["call"]:
+        found.append({"path": "call", "a": a["call"], "b": b["call"]})
+    tensors_a, tensors_b = tensor_map(a["tensors"]), tensor_map(b["tensors"])
+    for name in sorted(set(tensors_a) | set(tensors_b), key=_tensor_order):
+        ta, tb = tensors_a.get(name), tensors_b.get(name)
+        if ta is None or tb is None:
+            found.append({"path": f"tensors.{name}", "a": ta and ta["shape"], "b": tb and tb["shape"]})
+            continue
+        if ta["shape"] != tb["shape"]:
+            found.append({"path": f"tensors.{name}.shape", "a": ta["shape"], "b": tb["shape"]})
+        if ta["axes"] != tb["axes"]:
+            found.append({"path": f"tensors.{name}.axes", "a": ta["axes"], "b": tb["axes"]})
+    if a["parameter_count"] != b["parameter_count"]:
+        found.append({"path": "parameter_count", "a": a["parameter_count"], "b": b["parameter_count"]})
+    return found
+
+
+def comparison_document(a: Document, b: Document) -> ComparisonDoc:
+    return {"schema_version": SCHEMA_VERSION, "a": a, "b": b, "differences": differences(a, b)}
+
+
+def _tensor_order(name: str) -> int:
+    return TENSOR_ORDER.index(name) if name in TENSOR_ORDER else len(TENSOR_ORDER)

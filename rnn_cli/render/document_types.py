@@ -1,0 +1,173 @@
+"""The shape of every JSON document rnn-shapes prints, as typed definitions.
+
+``json_doc`` builds documents of these types (mypy holds it to them) and ``schema``
+generates the published JSON Schema from them, so the two cannot drift apart. ``Annotated``
+metadata carries what a Python type cannot say: a minimum, a minimum length, a shared $ref.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypedDict, cast
+
+from ..core.config import Cell, Direction, Dtype, Nonlinearity, Padding, Tokenizer
+
+SCHEMA_VERSION: Literal[1] = 1
+
+
+@dataclass(frozen=True)
+class Minimum:
+    value: int
+
+
+@dataclass(frozen=True)
+class MinItems:
+    value: int
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to a definition shared by several places (``#/$defs/<name>``)."""
+
+    name: str
+
+
+Count = Annotated[int, Minimum(0)]
+#: Nested lists of numbers (a tensor's ``tolist()``), null where a value was not finite.
+Values = Annotated[Any, Ref("values")]
+
+
+class _TensorRequired(TypedDict):
+    shape: list[Count]
+    axes: list[str]
+    symbols: list[str]
+    note: str
+
+
+class TensorDoc(_TensorRequired, total=False):
+    values: Values
+
+
+def tensor_map(tensors: TensorsDoc) -> dict[str, TensorDoc]:
+    """The tensors of a document by name, for code that walks them all."""
+    return cast(dict[str, TensorDoc], tensors)
+
+
+class _TensorsRequired(TypedDict):
+    input: TensorDoc
+    output: TensorDoc
+    h_n: TensorDoc
+
+
+class TensorsDoc(_TensorsRequired, total=False):
+    c_n: TensorDoc
+
+
+class ConfigDoc(TypedDict):
+    cell: Cell
+    input_size: Count
+    hidden_size: Count
+    num_layers: Count
+    bidirectional: bool
+    batch_first: bool
+    nonlinearity: Nonlinearity | None
+    bias: bool
+    proj_size: Count
+    padding: Padding
+    seed: Count
+    dtype: Dtype
+    device: str
+    tokenizer: Tokenizer
+
+
+class HnRowDoc(TypedDict):
+    index: Count
+    layer: Count
+    direction: Direction
+
+
+class IdentityDoc(TypedDict):
+    direction: Direction
+    h_n_row: Count
+    output_steps: list[Count]
+    holds: bool
+    max_abs_diff: float | None
+    failing_words: list[Count]
+
+
+class _ParameterRequired(TypedDict):
+    name: str
+    shape: list[Count]
+    symbols: list[str]
+    numel: Count
+
+
+class ParameterDoc(_ParameterRequired, total=False):
+    values: Values
+
+
+class VerificationDoc(TypedDict):
+    ok: bool
+    max_abs_diff: float | None
+    per_tensor: dict[str, float | None]
+    atol: float
+    rtol: float
+    method: str
+
+
+class TraceStepDoc(TypedDict):
+    layer: Count
+    direction: Direction
+    word: Count
+    step: Count
+    token: str | None
+    parts: dict[str, Values]
+
+
+class Document(TypedDict):
+    """rnn-shapes --json document"""
+
+    schema_version: Literal[1]
+    words: Annotated[list[str], MinItems(1)]
+    tokens: list[list[str]]
+    lengths: list[Count]
+    vocabulary: list[str]
+    config: ConfigDoc
+    call: str
+    tensors: TensorsDoc
+    h_n_rows: list[HnRowDoc]
+    batch_sizes: list[Count] | None
+    last_step: list[Count]
+    identities: list[IdentityDoc]
+    parameters: list[ParameterDoc]
+    parameter_count: Count
+    parameter_bytes: Count
+    verification: VerificationDoc
+    trace: list[TraceStepDoc] | None
+    non_finite: dict[str, Count]
+
+
+class DifferenceDoc(TypedDict):
+    path: str
+    a: Any
+    b: Any
+
+
+class ComparisonDoc(TypedDict):
+    """rnn-shapes --json --vs comparison"""
+
+    schema_version: Literal[1]
+    a: Document
+    b: Document
+    differences: list[DifferenceDoc]
+
+
+class ErrorDetail(TypedDict):
+    message: str
+    line: Annotated[int, Minimum(1)]
+
+
+class ErrorDoc(TypedDict):
+    """rnn-shapes --batch error line"""
+
+    error: ErrorDetail
