@@ -1,12 +1,15 @@
-"""Time rnn-shapes against hand-written torch scripts, whole processes, side by side.
+"""Time rnn-shapes against hand-written torch scripts and against itself, whole processes.
 
 Each comparison alternates its two sides (A B A B ...) so both see the same machine, and
-reports medians and the ratio A/B against its target. Run: python benchmarks/run.py
+reports medians and the ratio A/B against its target. A side is one process, several
+started at once (their wall time until the last ends), or a shell pipeline.
+Run: python benchmarks/run.py [--runs N] [--only TEXT]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -16,14 +19,24 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).parent
-
+ROOT = HERE.parent
 
 #: --only: run the comparisons whose name holds this text.
 ONLY = [""]
+
+
+@dataclass
+class Side:
+    """What one side of a comparison runs: ``copies`` of a command at once, or a shell script."""
+
+    command: list[str]
+    stdin: Path | None = None
+    copies: int = 1
+    env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -32,31 +45,38 @@ class Timing:
     peak_rss_mib: float
 
 
-def run_once(command: list[str], stdin: Path | None) -> Timing:
-    """Run a whole process; wall time and its own peak resident memory (from wait4)."""
-    with open(stdin or os.devnull, "rb") as stdin_handle, tempfile.TemporaryFile() as stderr:
+def run_once(side: Side) -> Timing:
+    """Start every copy, wait for all; wall time until the last ends and the largest peak RSS."""
+    env = {**os.environ, **side.env}
+    with contextlib.ExitStack() as files:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdin=stdin_handle, stdout=subprocess.DEVNULL, stderr=stderr)
-        _, status, usage = os.wait4(process.pid, 0)
+        processes = []
+        for _ in range(side.copies):
+            stdin = files.enter_context(open(side.stdin or os.devnull, "rb"))
+            stderr = files.enter_context(tempfile.TemporaryFile())
+            process = subprocess.Popen(side.command, stdin=stdin, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+            processes.append((process, stderr))
+        peak = 0.0
+        for process, stderr in processes:
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            peak = max(peak, usage.ru_maxrss / 1024)
+            if process.returncode != 0:
+                stderr.seek(0)
+                message = stderr.read().decode(errors="replace")
+                raise SystemExit(f"benchmark failed ({process.returncode}): {' '.join(side.command)}\n{message}")
         elapsed = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
-            stderr.seek(0)
-            message = stderr.read().decode(errors="replace")
-            raise SystemExit(f"benchmark command failed ({process.returncode}): {' '.join(command)}\n{message}")
-    return Timing(elapsed, usage.ru_maxrss / 1024)
+    return Timing(elapsed, peak)
 
 
-def compare(
-    name: str, a: list[str], b: list[str], target: float, runs: int, stdin_a: Path | None = None
-) -> dict[str, object]:
+def compare(name: str, a: Side, b: Side, target: float, runs: int) -> dict[str, object]:
     if ONLY[0] not in name:
         return {"name": name, "skipped": True}
-    run_once(a, stdin_a), run_once(b, None)  # warm the file cache
+    run_once(a), run_once(b)  # warm the file cache
     ta, tb = [], []
     for _ in range(runs):
-        ta.append(run_once(a, stdin_a))
-        tb.append(run_once(b, None))
+        ta.append(run_once(a))
+        tb.append(run_once(b))
     ma = statistics.median(t.seconds for t in ta)
     mb = statistics.median(t.seconds for t in tb)
     ratio = ma / mb
@@ -71,7 +91,7 @@ def compare(
         "b_peak_mib": round(max(t.peak_rss_mib for t in tb), 1),
     }
     print(
-        f"{name:<44} {ma:7.3f}s {mb:7.3f}s  ratio {ratio:5.2f}  target <= {target:<4}  "
+        f"{name:<52} {ma:7.3f}s {mb:7.3f}s  ratio {ratio:5.2f}  target <= {target:<4}  "
         f"{'ok' if row['ok'] else 'MISSED'}  peak {row['a_peak_mib']} / {row['b_peak_mib']} MiB",
         flush=True,
     )
@@ -86,6 +106,14 @@ def make_words(path: Path, count: int, seed: int = 0) -> None:
     )
 
 
+def write_requests(path: Path, count: int, configurations: list[dict[str, object]]) -> None:
+    """``count`` NDJSON requests on the main job's words, cycling through ``configurations``."""
+    words = ["hello", "eolll", "lleel"]
+    path.write_text(
+        "".join(json.dumps({"words": words, **configurations[i % len(configurations)]}) + "\n" for i in range(count))
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="timed runs of each side (default 7)")
@@ -94,46 +122,57 @@ def main() -> None:
     args = parser.parse_args()
     ONLY[0] = args.only
     python = sys.executable
-    tool = shutil.which("rnn-shapes", path=str(Path(python).parent)) or shutil.which("rnn-shapes")
+    bin_dir = str(Path(python).parent)
+    tool = shutil.which("rnn-shapes", path=bin_dir) or shutil.which("rnn-shapes")
     cli = [tool] if tool else [python, "-m", "rnn_cli"]
-    import_torch = [python, "-c", "import torch"]
+    on_path = {"PATH": f"{bin_dir}:{os.environ.get('PATH', '')}"}
+    import_torch = Side([python, "-c", "import torch"])
+    runs = args.runs
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         words50k = tmpdir / "words50k.txt"
         make_words(words50k, 50_000)
-        requests = tmpdir / "requests.ndjson"
-        requests.write_text(
-            "".join(json.dumps({"words": ["hello", "eolll", "lleel"], "hidden": 2}) + "\n" for _ in range(1000))
-        )
-        print(f"{'comparison (A vs B)':<44} {'A':>8} {'B':>8}", flush=True)
+        one_config = tmpdir / "requests.ndjson"
+        write_requests(one_config, 1000, [{"hidden": 2}])
+        sweep48 = tmpdir / "requests48.ndjson"
+        write_requests(sweep48, 1000, [{"hidden": h, "cell": c} for h in range(1, 17) for c in ("rnn", "gru", "lstm")])
+        print(f"{'comparison (A vs B)':<52} {'A':>8} {'B':>8}", flush=True)
         for flag in ("--help", "--version", "--json-schema"):
-            rows.append(compare(f"rnn-shapes {flag} vs import torch", [*cli, flag], import_torch, 0.15, args.runs))
-        main_job = [*cli, "hello", "eolll", "lleel", "--hidden", "2", "--json"]
+            rows.append(compare(f"rnn-shapes {flag} vs import torch", Side([*cli, flag]), import_torch, 0.15, runs))
+        main_job = Side([*cli, "hello", "eolll", "lleel", "--hidden", "2", "--json"])
         rows.append(
             compare(
                 "main job --json vs hand-written torch",
                 main_job,
-                [python, str(HERE / "hand_small.py")],
+                Side([python, str(HERE / "hand_small.py")]),
                 1.10,
-                args.runs,
+                runs,
             )
         )
-        big_json = [*cli, "--file", str(words50k), "--hidden", "64", "--json", "--no-values"]
+        big_json = Side([*cli, "--file", str(words50k), "--hidden", "64", "--json", "--no-values"])
         rows.append(
             compare(
                 "50k words --json --no-values vs hand torch",
                 big_json,
-                [python, str(HERE / "hand_large.py"), str(words50k)],
+                Side([python, str(HERE / "hand_large.py"), str(words50k)]),
                 1.3,
-                args.runs,
+                runs,
             )
         )
-        big_table = [*cli, "--file", str(words50k), "--hidden", "64", "--no-values"]
-        rows.append(compare("50k words tables vs 50k words --json", big_table, big_json, 1.2, args.runs))
-        rows.append(
-            compare("--batch 1,000 requests vs one run", [*cli, "--batch"], main_job, 1.5, args.runs, stdin_a=requests)
+        big_table = Side([*cli, "--file", str(words50k), "--hidden", "64", "--no-values"])
+        rows.append(compare("50k words tables vs 50k words --json", big_table, big_json, 1.2, runs))
+        batch = Side([*cli, "--batch"], stdin=one_config)
+        rows.append(compare("--batch 1,000 requests vs one run", batch, main_job, 1.5, runs))
+        batch48 = Side([*cli, "--batch"], stdin=sweep48)
+        rows.append(compare("--batch 1,000 requests, 48 configurations vs one run", batch48, main_job, 1.3, runs))
+        two_batches = Side([*cli, "--batch"], stdin=sweep48, copies=2)
+        rows.append(compare("two 48-configuration batches at once vs one alone", two_batches, batch48, 1.5, runs))
+        sweep = Side(
+            ["bash", str(ROOT / "examples" / "hidden_sizes.sh")],
+            env={**on_path, "HIDDEN_SIZES": " ".join(str(h) for h in range(1, 17))},
         )
+        rows.append(compare("examples/hidden_sizes.sh, 16 sizes vs one run", sweep, main_job, 1.5, runs))
         counts = (12_500, 25_000, 50_000, 100_000, 200_000) if ONLY[0] in "memory" else ()
         if counts:
             print("\npeak memory of the --json --no-values run as the words grow:", flush=True)
@@ -141,7 +180,7 @@ def main() -> None:
             path = tmpdir / f"words{count}.txt"
             make_words(path, count)
             command = [*cli, "--file", str(path), "--hidden", "64", "--json", "--no-values", "--max-memory", "16G"]
-            timing = run_once(command, None)
+            timing = run_once(Side(command))
             print(f"  {count:>7,} words: {timing.peak_rss_mib:7.1f} MiB peak, {timing.seconds:.2f}s", flush=True)
             rows.append(
                 {

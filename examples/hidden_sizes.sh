@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# How the output and h_n shapes follow --hidden, one rnn-shapes call per size, read with jq.
+# How the output and h_n shapes follow --hidden: one rnn-shapes process answers every size
+# (--batch reads one JSON request a line), so torch is imported once, not once per size.
+# Usage: examples/hidden_sizes.sh [WORDS...]   (sizes: HIDDEN_SIZES="1 2 4 8" by default)
 set -euo pipefail
 words=${*:-hello eolll lleel}
+sizes=${HIDDEN_SIZES:-1 2 4 8}
 printf 'hidden\toutput\th_n\tparameters\n'
-for h in 1 2 4 8; do
+for h in $sizes; do
     # shellcheck disable=SC2086  # the words are meant to split
-    rnn-shapes $words --hidden "$h" --json --no-values |
-        jq -r '[.config.hidden_size,
-                (.tensors.output.shape | map(tostring) | join("x")),
-                (.tensors.h_n.shape | map(tostring) | join("x")),
-                .parameter_count] | @tsv'
-done
+    jq -cn --argjson hidden "$h" '{words: $ARGS.positional, hidden: $hidden, "no-values": true}' --args $words
+done |
+    rnn-shapes --batch |
+    jq -r 'if .error then error(.error.message) else
+           [.config.hidden_size,
+            (.tensors.output.shape | map(tostring) | join("x")),
+            (.tensors.h_n.shape | map(tostring) | join("x")),
+            .parameter_count] | @tsv end'

@@ -259,7 +259,7 @@ def test_non_finite_values_become_null_and_are_counted(monkeypatch: pytest.Monke
 
     import rnn_cli.core.forward
 
-    real = rnn_cli.core.forward.build_module.__wrapped__
+    real = rnn_cli.core.forward.construct_module
 
     def huge(config: Any, input_size: int) -> Any:
         module = real(config, input_size)

@@ -49,6 +49,22 @@ def estimate_bytes(config: Config, lengths: list[int], vocab_size: int, *, value
     return encode + torch_side + reference + comparison + fixed + (printed + traced) * JSON_BYTES_PER_VALUE
 
 
+def mult_adds(config: Config, lengths: list[int], input_size: int) -> int:
+    """Multiply-adds of one forward pass, by the documented equations.
+
+    Per token, layer and direction: gates * H_cell * (H_in of the layer + H_out) for the two
+    matrix products, plus H_out * H_cell for the LSTM projection. Packed runs count each
+    word's real steps; zero padding runs every step of every word.
+    """
+    tokens = sum(lengths) if config.padding == "packed" else len(lengths) * max(lengths)
+    gates, h, h_out, d = gate_count(config.cell), config.hidden_size, config.out_size, config.directions
+    per_token = 0
+    for layer in range(config.num_layers):
+        layer_in = input_size if layer == 0 else d * h_out
+        per_token += d * (gates * h * (layer_in + h_out) + (h_out * h if config.proj_size else 0))
+    return tokens * per_token
+
+
 #: Sequential cell steps a run may take (layers × directions × longest word): each is a few
 #: tensor operations in torch and again in the hand-written check, about 40 µs together.
 MAX_CELL_STEPS = 100_000

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -53,11 +53,36 @@ def resolve_device(requested: Device) -> Device:
     raise RunFailure("--device cuda was asked for, but CUDA is not available on this machine")
 
 
-@functools.lru_cache(maxsize=16)
+#: Built modules kept for reuse, most recently used last, and the bytes their parameters hold.
+_MODULES: OrderedDict[tuple[Any, ...], torch.nn.RNNBase] = OrderedDict()
+_MODULE_BYTES: dict[tuple[Any, ...], int] = {}
+#: Parameter bytes the cache may hold: every small module of a sweep, a few large ones.
+MODULE_CACHE_BYTES = 64 * 1024**2
+
+
 def build_module(config: Config, input_size: int) -> torch.nn.RNNBase:
-    """The seeded module. Cached: the same settings always build the same parameters, and a
-    batch of similar requests should not pay for construction each time (we never train it).
+    """The seeded module, built once per distinct constructor call, seed, dtype and device.
+
+    The same settings always build the same parameters and we never train them, so a batch
+    sweeping configurations pays construction once for each. The cache is bounded by the
+    bytes its parameters hold, evicting the least recently used.
     """
+    key = (config.cell, tuple(module_kwargs(config, input_size).items()), config.seed, config.dtype, config.device)
+    module = _MODULES.get(key)
+    if module is not None:
+        _MODULES.move_to_end(key)
+        return module
+    module = construct_module(config, input_size)
+    size = sum(p.numel() * p.element_size() for p in module.parameters())
+    _MODULES[key], _MODULE_BYTES[key] = module, size
+    while len(_MODULES) > 1 and sum(_MODULE_BYTES.values()) > MODULE_CACHE_BYTES:
+        oldest = next(iter(_MODULES))
+        del _MODULES[oldest], _MODULE_BYTES[oldest]
+    return module
+
+
+def construct_module(config: Config, input_size: int) -> torch.nn.RNNBase:
+    """A new module with the run's seed, dtype and device."""
     import torch
 
     if config.device == "cpu":

@@ -1,0 +1,80 @@
+"""Sweeps in one process: modules built once per configuration, tiny runs on one thread."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import torch
+from conftest import invoke
+
+import rnn_cli.core.explore
+import rnn_cli.core.forward
+from rnn_cli import explore
+
+CONFIGS = [{"hidden": h, "cell": c} for h in (1, 2, 3, 5) for c in ("rnn", "gru", "lstm")]
+
+
+def _requests(count: int) -> str:
+    return "".join(
+        json.dumps({"words": ["hello", "eolll", "lleel"], **CONFIGS[i % len(CONFIGS)]}) + "\n" for i in range(count)
+    )
+
+
+def test_a_batch_builds_each_configuration_once_and_answers_as_single_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    rnn_cli.core.forward._MODULES.clear()
+    rnn_cli.core.forward._MODULE_BYTES.clear()
+    built: list[Any] = []
+    real = rnn_cli.core.forward.construct_module
+
+    def counted(config: Any, input_size: int) -> Any:
+        built.append(config)
+        return real(config, input_size)
+
+    monkeypatch.setattr(rnn_cli.core.forward, "construct_module", counted)
+    result = invoke("--batch", input=_requests(3 * len(CONFIGS)))
+    assert result.exit_code == 0, result.stderr
+    assert len(built) == len(CONFIGS)
+    lines = result.stdout.splitlines()
+    for i, config in enumerate(CONFIGS):
+        single = invoke("hello", "eolll", "lleel", "--hidden", str(config["hidden"]), "--cell", str(config["cell"]))
+        assert single.exit_code == 0
+        as_json = invoke(
+            "hello", "eolll", "lleel", "--hidden", str(config["hidden"]), "--cell", str(config["cell"]), "--json"
+        )
+        assert lines[i] + "\n" == lines[i + len(CONFIGS)] + "\n" == as_json.stdout  # byte for byte
+
+
+def test_the_module_cache_is_bounded_by_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    rnn_cli.core.forward._MODULES.clear()
+    rnn_cli.core.forward._MODULE_BYTES.clear()
+    monkeypatch.setattr(rnn_cli.core.forward, "MODULE_CACHE_BYTES", 40_000)
+    for hidden in (10, 20, 30, 40, 50):  # an LSTM of hidden 50 over 4 inputs holds 44,000 bytes
+        explore(["hello"], hidden_size=hidden, cell="lstm")
+    assert len(rnn_cli.core.forward._MODULES) == 1  # the newest stays even when it alone is over
+    explore(["hello"], hidden_size=2)
+    assert len(rnn_cli.core.forward._MODULES) == 1
+    assert sum(rnn_cli.core.forward._MODULE_BYTES.values()) <= 40_000
+
+
+def test_tiny_runs_use_one_thread_and_give_the_callers_count_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+    real = rnn_cli.core.forward.run_forward
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rnn_cli.core.forward, "run_forward", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        explore(["hello", "eolll"], hidden_size=4)
+        assert seen[-1] == 1
+        assert torch.get_num_threads() == 2
+        monkeypatch.setattr(rnn_cli.core.explore, "PARALLEL_MULT_ADDS", 10)  # now the same run counts as big
+        explore(["hello", "eolll"], hidden_size=4)
+        assert seen[-1] == 2
+    finally:
+        torch.set_num_threads(before)
