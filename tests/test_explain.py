@@ -46,22 +46,35 @@ def test_steps_name_tanh_and_show_the_numbers() -> None:
     doc = invoke_json("hello", "eolll", "--hidden", "2")
     first_h = doc["tensors"]["output"]["values"][0][0]
     assert f"[{first_h[0]:+.4f}, {first_h[1]:+.4f}]" in out
-    assert "word 1: hello" in out and "word 2: eolll" in out
+    assert "word 0: hello (layer 0, forward)" in out and "word 1: eolll (layer 0, forward)" in out
 
 
 def test_steps_name_relu_and_the_gates() -> None:
     assert "h_t = relu(sum)" in invoke("ab", "--nonlinearity", "relu", "--steps").stdout
     gru = invoke("ab", "--cell", "gru", "--steps").stdout
-    assert "r = σ(·)" in gru and "n = tanh(x_n + r∘h_n)" in gru
+    assert "r = σ(·)" in gru and "n = tanh(W_in x_t + b_in + r∘(W_hn h_{t-1} + b_hn))" in gru
+    steps = gru.split("Step by step")[1].split("showing")[0]
+    assert "h_n" not in steps.replace("W_hn", "")  # the candidate is n, not h_n
     lstm = invoke("ab", "--cell", "lstm", "--steps").stdout
     assert "f = σ(·)" in lstm and "c_t = f∘c_{t-1} + i∘g" in lstm
 
 
 def test_steps_say_how_to_see_more() -> None:
     out = invoke(*WORDS, "--steps").stdout
-    assert "showing 2 of 3 words; --steps-words N for more words" in out
-    assert "word 3" not in out
-    assert "word 3: lleel" in invoke(*WORDS, "--steps", "--steps-words", "3").stdout
+    assert "showing 2 of 3 words, every layer and direction; --steps-words N for more words" in out
+    assert "word 2" not in out
+    assert "word 2: lleel" in invoke(*WORDS, "--steps", "--steps-words", "3").stdout
+
+
+def test_steps_show_every_layer_and_direction_in_the_order_each_runs() -> None:
+    out = invoke("hello", "hi", "--layers", "2", "--bidirectional", "--steps", "--steps-words", "1").stdout
+    for title in ("layer 0, forward", "layer 0, backward", "layer 1, forward", "layer 1, backward"):
+        assert f"word 0: hello ({title}" in out
+    backward = out.split("word 0: hello (layer 0, backward, from the last step back to step 0)")[1]
+    header = next(line for line in backward.splitlines() if "t=" in line)
+    assert header.index("t=4") < header.index("t=0")
+    many = invoke("hello", "hi", "--layers", "3", "--bidirectional", "--steps").stdout
+    assert "showing 8 of 12 traces of 2 words" in many and "4 more layer and direction traces in --json" in many
 
 
 def test_steps_with_json_go_into_the_document() -> None:

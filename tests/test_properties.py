@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,3 +59,27 @@ def test_shapes_follow_the_formulas_and_identities_hold(words: list[str], option
             assert np.array_equal(out[w, 0, h_out:], h_n[top + 1, w])
         if config.padding == "packed":
             assert not out[w, len(word) :].any()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=words, options=configs())
+def test_the_right_ways_to_take_the_final_state_hold_in_every_layout(
+    words: list[str], options: dict[str, object]
+) -> None:
+    result = explore(words, **options)  # type: ignore[arg-type]
+    config = result.config
+    idioms = {i.expression: i for i in result.idioms}
+    n, longest = len(words), max(len(w) for w in words)
+    pick = next(i for e, i in idioms.items() if "lengths - 1" in e and not e.startswith("torch.cat"))
+    if config.directions == 1:
+        assert pick.final_state == [True] * n  # each word's own last step, packed or padded
+        if config.padding == "packed":
+            assert idioms["h_n[-1]"].final_state == [True] * n
+            last = idioms["output[:, -1]" if config.batch_first else "output[-1]"]
+            assert last.final_state == [len(w) == longest for w in words]
+    elif config.padding == "packed":
+        assert idioms["torch.cat((h_n[-2], h_n[-1]), dim=1)"].final_state == [True] * n
+        right = next(i for e, i in idioms.items() if e.startswith("torch.cat((output["))
+        assert right.final_state == [True] * n
+    losses = [i.value for e, i in idioms.items() if e.startswith("nn.CrossEntropyLoss()(logits.")]
+    assert len(losses) == 2 and (losses[0] == pytest.approx(losses[1]) or losses[0] != losses[0])

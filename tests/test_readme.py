@@ -1,23 +1,102 @@
-"""The README is the front door: its commands and its example must be what the tool does."""
+"""The README is the front door: its commands and its examples must be what the tool does.
+
+Three kinds of example block are checked (``pytest --update-golden -n 0`` rewrites them):
+``<!-- example: ARGS -->`` is the whole report of ``rnn-shapes ARGS``; ``<!-- section:NAME
+ARGS -->`` is one named section of it; ``<!-- shell -->`` holds ``$ command`` lines run by
+bash, each followed by what it prints.
+"""
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import typer
 from conftest import invoke
 
-from rnn_cli.cli.options import options_table
+from rnn_cli.cli import app
+from rnn_cli.cli.options import Options, options_table
+from rnn_cli.core.explore import run_plan
+from rnn_cli.render.console import make_console
+from rnn_cli.render.report import report_sections
 
 ROOT = Path(__file__).parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+README_PATH = ROOT / "README.md"
+README = README_PATH.read_text(encoding="utf-8")
+#: The width every README example is laid out for: the default of many terminals.
+WIDTH = 80
+BLOCK = re.compile(r"<!-- (example|section|shell)(?::\s?([^\n]*?))? -->\n```(\w+)\n(.*?)```\n<!-- /\1 -->", re.S)
 
 
 def _mask(text: str) -> str:
-    """Lines without trailing blanks; the float32 rounding figure depends on the CPU."""
-    text = "\n".join(line.rstrip() for line in text.splitlines())
+    """The float32 rounding figure depends on the CPU's kernels; everything else is fixed."""
     return re.sub(r"max \|diff\| [^,]+", "max |diff| <float32 rounding>", text)
+
+
+def _example(args: str) -> str:
+    result = invoke(*shlex.split(args), env={"COLUMNS": str(WIDTH)})
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def _section(spec: str) -> str:
+    """One section of the report, rendered as the command line renders the whole."""
+    name, _, args = spec.partition(" ")
+    command = typer.main.get_command(app)
+    options = Options(**command.make_context("rnn-shapes", shlex.split(args)).params)
+    result = run_plan(options.plan(options.words or []))
+    buffer = io.StringIO()
+    sections = report_sections(result, max_rows=options.max_rows, traced_words=options.traced_words())
+    make_console(buffer, width=WIDTH).print(sections[name])
+    return buffer.getvalue().lstrip("\n")
+
+
+def _shell(block: str) -> str:
+    """Run each ``$ command`` (continued by a trailing backslash) with bash; its lines follow it."""
+    commands, lines, out = [], block.splitlines(), []
+    for line in lines:
+        if line.startswith("$ "):
+            commands.append(line[2:])
+        elif commands and commands[-1].endswith("\\"):
+            commands[-1] = commands[-1][:-1] + "\n" + line
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "COLUMNS": str(WIDTH)}
+    env.pop("FORCE_COLOR", None)
+    for command in commands:
+        # stdout and stderr together, as a terminal shows them
+        bash = ["bash", "-o", "pipefail", "-c", command]
+        proc = subprocess.run(bash, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, check=False)
+        assert proc.returncode in (0, 1, 2), proc.stdout
+        shown = command.replace("\n", "\\\n")
+        out.append(f"$ {shown}\n{proc.stdout}")
+    return "".join(out)
+
+
+RENDER: dict[str, Callable[[str], str]] = {"example": _example, "section": _section}
+
+
+@pytest.mark.process
+def test_every_example_in_the_readme_is_real_output(request: pytest.FixtureRequest) -> None:
+    update = bool(request.config.getoption("--update-golden"))
+    text = README
+    blocks = list(BLOCK.finditer(README))
+    assert {m.group(1) for m in blocks} == {"example", "section", "shell"}
+    for match in blocks:
+        kind, spec, _, body = match.groups()
+        actual = _shell(body) if kind == "shell" else RENDER[kind](spec)
+        if update:
+            head = match.group(0)[: match.start(4) - match.start(0)]
+            text = text.replace(match.group(0), f"{head}{actual}```\n<!-- /{kind} -->", 1)
+        else:
+            assert _mask(body) == _mask(actual), f"README {kind} block {spec or body.splitlines()[0]!r} is stale"
+    if update:
+        README_PATH.write_text(text, encoding="utf-8")
 
 
 def test_quick_start_commands_are_what_ci_runs() -> None:
@@ -28,19 +107,13 @@ def test_quick_start_commands_are_what_ci_runs() -> None:
         assert command in ci
 
 
-def test_the_main_example_is_real_output() -> None:
-    block = README.split("<!-- example:main -->\n```text\n")[1].split("\n```\n<!-- /example:main -->")[0]
-    result = invoke("hello", "eolll", "lleel", "--hidden", "2", env={"COLUMNS": "128"})
-    assert _mask(block) == _mask(result.stdout)
-
-
 def test_the_option_table_is_the_declaration(request: pytest.FixtureRequest) -> None:
     """The README's table is generated from the options' one declaration; --update-golden rewrites it."""
     start, end = "<!-- options -->\n", "<!-- /options -->"
     table = README.split(start)[1].split(end)[0]
     if request.config.getoption("--update-golden"):
-        path = ROOT / "README.md"
-        path.write_text(README.replace(start + table + end, start + options_table() + end), encoding="utf-8")
+        current = README_PATH.read_text(encoding="utf-8")
+        README_PATH.write_text(current.replace(start + table + end, start + options_table() + end), encoding="utf-8")
         return
     assert table == options_table()
 

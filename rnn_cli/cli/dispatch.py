@@ -73,11 +73,12 @@ def _show(options: Options, renderable: RenderableType) -> None:
 
 
 def _compare(options: Options, a: Result, b: Result) -> None:
+    from ..core.versus import value_differences
     from ..render.differences import comparison_document
     from ..render.json_doc import document, dumps
 
     values = options.json_out and not options.no_values
-    doc = comparison_document(document(a, values=values), document(b, values=values))
+    doc = comparison_document(document(a, values=values), document(b, values=values), value_differences(a, b))
     if options.json_out:
         write_stdout(dumps(doc) + "\n")
         if not (options.svg or options.html):

@@ -22,8 +22,8 @@ def estimate_bytes(config: Config, lengths: list[int], vocab_size: int, *, value
 
     It follows what the run allocates: the one-hot batch (and the int64 ``one_hot`` it is
     scattered from), torch's packed and padded outputs with its gate workspace per layer,
-    the reference recurrence's per-layer outputs, the comparison's difference tensor, and
-    the JSON text when values are printed.
+    the reference recurrence's per-layer outputs, the comparison's difference tensor, the
+    idioms' logits and losses, and the JSON text when values are printed.
     """
     item = 4 if config.dtype == "float32" else 8
     n, steps, tokens = len(lengths), max(lengths), sum(lengths)
@@ -41,12 +41,15 @@ def estimate_bytes(config: Config, lengths: list[int], vocab_size: int, *, value
     ) * item
     reference = (cells * vocab_size + 2 * layer_out + n * d * gates * h * 4) * item  # sorted input, outputs
     comparison = layer_out * item
+    # the idioms: a final-state pick or two of (N, D*H_out), the next-token logits (N, L, V)
+    # with CrossEntropyLoss's log-softmax of them three times, and int64 targets
+    idioms = cells * (vocab_size * item * 4 + 16) + 4 * n * d * h_out * item
     printed = 0
     if values:
         printed = cells * (vocab_size + d * h_out) + states + params
     traced = trace_words * steps * config.num_layers * d * (3 * gates * h + 2 * h_out) * 2
     fixed = (params + 2 * states) * item
-    return encode + torch_side + reference + comparison + fixed + (printed + traced) * JSON_BYTES_PER_VALUE
+    return encode + torch_side + reference + comparison + idioms + fixed + (printed + traced) * JSON_BYTES_PER_VALUE
 
 
 def mult_adds(config: Config, lengths: list[int], input_size: int) -> int:

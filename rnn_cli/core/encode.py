@@ -8,6 +8,15 @@ if TYPE_CHECKING:
     import torch
 
 
+def token_codes(flat: bytes | list[int]) -> torch.Tensor:
+    """Every token's vocabulary index, word after word, as int64."""
+    import torch
+
+    if isinstance(flat, bytes):
+        return torch.frombuffer(bytearray(flat), dtype=torch.uint8).long()
+    return torch.tensor(flat, dtype=torch.int64)
+
+
 def one_hot_batch(
     flat: bytes | list[int], lengths: list[int], vocab_size: int, *, batch_first: bool, dtype: torch.dtype
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -21,10 +30,7 @@ def one_hot_batch(
 
     lengths_t = torch.tensor(lengths, dtype=torch.int64)
     steps = max(lengths)
-    if isinstance(flat, bytes):
-        codes = torch.frombuffer(bytearray(flat), dtype=torch.uint8).long()
-    else:
-        codes = torch.tensor(flat, dtype=torch.int64)
+    codes = token_codes(flat)
     if min(lengths) == steps:  # no padding: the codes already have the batch's shape
         batch = one_hot(codes.view(len(lengths), steps), vocab_size).to(dtype)
     else:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .budget import DEFAULT_MAX_MEMORY, check_memory, check_work, estimate_bytes, mult_adds
 from .config import Config, Tokenizer
 from .errors import BadInput, RunFailure
 from .layout import h_n_rows, parameter_layouts, tensor_layouts
-from .result import ParameterFacts, Result, TensorFacts
+from .result import PackedFacts, PaddingEffect, ParameterFacts, Result, TensorFacts
 from .tokens import DEFAULT_MAX_STEPS, Tokenized, tokenize_words
+
+if TYPE_CHECKING:
+    import torch
 
 _SETTINGS = {f.name for f in fields(Config)}
 
@@ -100,13 +103,17 @@ def explore(
 PARALLEL_MULT_ADDS = 200_000_000
 
 
+def plan_work(plan: Plan) -> int:
+    """Multiply-adds of the plan's forward pass."""
+    return mult_adds(plan.config, plan.tokenized.lengths, len(plan.tokenized.vocabulary))
+
+
 def run_plan(plan: Plan) -> Result:
     """Build and run the module, check it against the reference and gather the facts."""
     import torch
 
-    work = mult_adds(plan.config, plan.tokenized.lengths, len(plan.tokenized.vocabulary))
     threads = torch.get_num_threads()
-    if work < PARALLEL_MULT_ADDS and threads > 1:
+    if plan_work(plan) < PARALLEL_MULT_ADDS and threads > 1:
         torch.set_num_threads(1)
     try:
         with torch.no_grad():  # nothing is differentiated; the tensors stay ordinary ones a caller may change
@@ -119,9 +126,10 @@ def run_plan(plan: Plan) -> Result:
 def _run(plan: Plan) -> Result:
     import torch
 
-    from .checks import against_reference, identities
-    from .encode import one_hot_batch
+    from .checks import against_reference, agreeing_diff, identities
+    from .encode import one_hot_batch, token_codes
     from .forward import constructor_call, resolve_device, run_forward
+    from .idioms import RunTensors, check_idioms
     from .reference import recurrence
 
     config, tokenized = plan.config, plan.tokenized
@@ -162,10 +170,49 @@ def _run(plan: Plan) -> Result:
     for name, facts in tensors.items():
         if facts.shape != facts.layout.shape:  # torch and the documented formula must agree
             raise RunFailure(f"{name} has shape {facts.shape}, documented {facts.layout.shape}")
-    symbols = {p.name: p.symbols for p in parameter_layouts(config, vocab_size)}
+    documented = {p.name: p for p in parameter_layouts(config, vocab_size)}
     # copies: the module is cached, and a Result must not share storage with it
-    parameters = [ParameterFacts(name, symbols[name], p.detach().cpu().clone()) for name, p in params.items()]
+    parameters = [
+        ParameterFacts(name, documented[name].symbols, p.detach().cpu().clone(), documented[name].gates)
+        for name, p in params.items()
+    ]
     last_step = [length - 1 for length in tokenized.lengths] if config.padding == "packed" else [steps - 1] * n
+    top = (config.num_layers - 1) * config.directions
+    if config.padding == "packed":
+        final_h_n = reference.h_n  # the hand-written recurrence, over each word's real tokens
+        packed = PackedFacts(
+            forward.packed_data_shape or (),
+            forward.batch_sizes or [],
+            _index_list(forward.sorted_indices, n),
+            _index_list(forward.unsorted_indices, n),
+        )
+        padding_effects = None
+    else:  # the same module over the same words, packed: what each word's final state would be
+        final_h_n = run_forward(replace(config, padding="packed"), batch, lengths, module=forward.module).h_n
+        packed = None
+        padding_effects = [
+            PaddingEffect(word, steps - length, float(agreeing_diff(forward.h_n[:, w], final_h_n[:, w]).max()))
+            for w, (word, length) in enumerate(zip(tokenized.words, tokenized.lengths, strict=True))
+        ]
+    final = torch.cat([final_h_n[row] for row in range(top, top + config.directions)], dim=1)
+    idioms = check_idioms(
+        RunTensors(
+            config=config,
+            module=forward.module,
+            words=tokenized.words,
+            batch=batch.to(config.device),
+            lengths=lengths,
+            output=forward.output,
+            h_n=forward.h_n,
+            c_n=forward.c_n,
+            final=final,
+            flat_tokens=token_codes(tokenized.flat),
+            vocab_size=vocab_size,
+            atol=comparison.atol,
+            rtol=comparison.rtol,
+        ),
+        large=plan_work(plan) >= PARALLEL_MULT_ADDS,
+    )
     if not comparison.ok:
         raise RunFailure(
             f"torch's answer differs from the hand-computed recurrence by "
@@ -188,4 +235,12 @@ def _run(plan: Plan) -> Result:
         verification=comparison,
         trace=reference.trace,
         tokenizer=plan.tokenizer,
+        idioms=idioms,
+        packed=packed,
+        padding_effects=padding_effects,
     )
+
+
+def _index_list(indices: torch.Tensor | None, n: int) -> list[int]:
+    """torch leaves the indices out when the words came sorted; then they are 0..n-1."""
+    return list(range(n)) if indices is None else [int(i) for i in indices.tolist()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from .errors import RunFailure
 
 if TYPE_CHECKING:
     import torch
+    from torch.nn.utils.rnn import PackedSequence
 
 
 def module_kwargs(config: Config, input_size: int) -> dict[str, Any]:
@@ -111,25 +113,36 @@ class Forward:
     #: order torch sorted the words in. The check compares these rows directly.
     packed_output: torch.Tensor | None = None
     sorted_indices: torch.Tensor | None = None
+    unsorted_indices: torch.Tensor | None = None
+    #: With packing: the shape of the packed input's data, (sum of lengths, input_size).
+    packed_data_shape: tuple[int, ...] | None = None
 
 
-def run_forward(config: Config, batch: torch.Tensor, lengths: torch.Tensor) -> Forward:
-    """Seed, build the module and run it under ``no_grad`` (packed or zero-padded)."""
+@contextlib.contextmanager
+def quiet_projection(config: Config) -> Iterator[None]:
+    """torch warns on every projected LSTM call that oneDNN lacks it and its own kernel ran: noise."""
+    if not config.proj_size:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="LSTM with projections is not supported")
+        yield
+
+
+def run_forward(
+    config: Config, batch: torch.Tensor, lengths: torch.Tensor, module: torch.nn.RNNBase | None = None
+) -> Forward:
+    """Build (or take) the module and run it under ``no_grad``, packed or zero-padded."""
     import torch
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-    module = build_module(config, batch.shape[-1])
+    module = module if module is not None else build_module(config, batch.shape[-1])
     batch = batch.to(config.device)
-    batch_sizes = None
-    packed_out = None
-    quiet = warnings.catch_warnings() if config.proj_size else contextlib.nullcontext()
-    with torch.no_grad(), quiet:
-        if config.proj_size:
-            # torch says that oneDNN has no projected LSTM and it used its own kernel: noise.
-            warnings.filterwarnings("ignore", message="LSTM with projections is not supported")
+    packed: PackedSequence | None = None
+    packed_out: PackedSequence | None = None
+    with torch.no_grad(), quiet_projection(config):
         if config.padding == "packed":
             packed = pack_padded_sequence(batch, lengths, batch_first=config.batch_first, enforce_sorted=False)
-            batch_sizes = packed.batch_sizes.tolist()
             packed_out, state = module(packed)
             output, _ = pad_packed_sequence(packed_out, batch_first=config.batch_first, total_length=int(lengths.max()))
         else:
@@ -140,7 +153,9 @@ def run_forward(config: Config, batch: torch.Tensor, lengths: torch.Tensor) -> F
         output=output.cpu(),
         h_n=h_n.cpu(),
         c_n=None if c_n is None else c_n.cpu(),
-        batch_sizes=batch_sizes,
+        batch_sizes=None if packed is None else packed.batch_sizes.tolist(),
         packed_output=None if packed_out is None else packed_out.data.cpu(),
-        sorted_indices=None if packed_out is None else packed_out.sorted_indices.cpu(),
+        sorted_indices=None if packed is None or packed.sorted_indices is None else packed.sorted_indices.cpu(),
+        unsorted_indices=None if packed is None or packed.unsorted_indices is None else packed.unsorted_indices.cpu(),
+        packed_data_shape=None if packed is None else tuple(packed.data.shape),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from .config import DIRECTIONS, Config, Direction, gate_count
+from .config import DIRECTIONS, GATES, Config, Direction, gate_count
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,8 @@ class ParameterLayout:
     name: str
     shape: tuple[int, ...]
     symbols: tuple[str, ...]
+    #: The gate blocks stacked along the rows, in torch's order ("ifgo", "rzn"), or "" for none.
+    gates: str = ""
 
 
 @functools.lru_cache(maxsize=64)
@@ -78,6 +80,7 @@ def parameter_layouts(config: Config, input_size: int) -> tuple[ParameterLayout,
     """Every parameter in ``named_parameters()`` order, with its documented symbolic shape."""
     gates = gate_count(config.cell)
     g = f"{gates}*" if gates > 1 else ""
+    order = GATES[config.cell]
     lstm = config.cell == "lstm"
     cell_sym = "H_cell" if lstm else "H_out"
     d, h_out, h_cell = config.directions, config.out_size, config.hidden_size
@@ -86,11 +89,11 @@ def parameter_layouts(config: Config, input_size: int) -> tuple[ParameterLayout,
         in_size, in_sym = (input_size, "H_in") if layer == 0 else (d * h_out, "D*H_out" if d == 2 else "H_out")
         for direction in range(d):
             sfx = f"_l{layer}" + ("_reverse" if direction else "")
-            params.append(ParameterLayout(f"weight_ih{sfx}", (gates * h_cell, in_size), (g + cell_sym, in_sym)))
-            params.append(ParameterLayout(f"weight_hh{sfx}", (gates * h_cell, h_out), (g + cell_sym, "H_out")))
+            params.append(ParameterLayout(f"weight_ih{sfx}", (gates * h_cell, in_size), (g + cell_sym, in_sym), order))
+            params.append(ParameterLayout(f"weight_hh{sfx}", (gates * h_cell, h_out), (g + cell_sym, "H_out"), order))
             if config.bias:
-                params.append(ParameterLayout(f"bias_ih{sfx}", (gates * h_cell,), (g + cell_sym,)))
-                params.append(ParameterLayout(f"bias_hh{sfx}", (gates * h_cell,), (g + cell_sym,)))
+                params.append(ParameterLayout(f"bias_ih{sfx}", (gates * h_cell,), (g + cell_sym,), order))
+                params.append(ParameterLayout(f"bias_hh{sfx}", (gates * h_cell,), (g + cell_sym,), order))
             if config.proj_size:
                 params.append(ParameterLayout(f"weight_hr{sfx}", (h_out, h_cell), ("H_out", "H_cell")))
     return tuple(params)

@@ -34,6 +34,8 @@ class ParameterFacts:
     name: str
     symbols: tuple[str, ...]
     values: torch.Tensor
+    #: Gate blocks stacked along the rows in torch's order ("ifgo" for LSTM, "rzn" for GRU), or "".
+    gates: str = ""
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -84,6 +86,42 @@ class TraceStep:
 
 
 @dataclass
+class Idiom:
+    """An expression people write after a recurrent layer, evaluated on this run's tensors.
+
+    ``final_state`` says per word whether its value equals that word's final state of the
+    last layer (both directions when bidirectional), or is None where that question does not
+    apply; ``error`` is torch's own message when the expression fails.
+    """
+
+    expression: str
+    shape: tuple[int, ...] | None
+    final_state: list[bool] | None
+    error: str | None
+    note: str
+    value: float | None = None
+
+
+@dataclass
+class PackedFacts:
+    """The PackedSequence torch ran: its data's shape and how it ordered the words."""
+
+    data_shape: tuple[int, ...]
+    batch_sizes: list[int]
+    sorted_indices: list[int]
+    unsorted_indices: list[int]
+
+
+@dataclass
+class PaddingEffect:
+    """Under zero padding: how far a word's h_n (every layer and direction) is from the packed run's."""
+
+    word: str
+    pad_steps: int
+    h_n_max_abs_diff: float
+
+
+@dataclass
 class Result:
     """Everything one run found, in the run's own layout."""
 
@@ -102,6 +140,9 @@ class Result:
     verification: Comparison
     trace: list[TraceStep] = field(default_factory=list)
     tokenizer: Tokenizer = "graphemes"
+    idioms: list[Idiom] = field(default_factory=list)
+    packed: PackedFacts | None = None
+    padding_effects: list[PaddingEffect] | None = None
 
     @property
     def input_size(self) -> int:

@@ -26,9 +26,11 @@ def titled_table(title: str) -> Table:
 
 
 def section(table: Table) -> Group:
+    """A heading, the table, and its caption as a line of its own: never folded to the table's width."""
     heading = Text(str(table.title or ""), style="bold")
-    table.title = None
-    return Group(Text(), heading, table)
+    caption = Text(str(table.caption), style="dim") if table.caption else None
+    table.title = table.caption = None
+    return Group(Text(), heading, table, *([caption] if caption else []))
 
 
 def summarised(count: int, limit: int) -> Iterator[int | None]:

@@ -26,7 +26,8 @@ def diagram(result: Result) -> Group:
     ]
     width = d * c.out_size
     n, steps = len(result.words), max(result.lengths)
-    between = f"(batch={n}, seq={steps}, {'direction*' if d == 2 else ''}{'proj' if c.proj_size else 'hidden'}={width})"
+    feature = f"{'direction*' if d == 2 else ''}{'proj' if c.proj_size else 'hidden'}={width}"
+    between = f"(batch={n}, seq={steps}, {feature})" if c.batch_first else f"(seq={steps}, batch={n}, {feature})"
     for layer in range(c.num_layers):
         rows.append(Text("  │" + (f" {between}" if layer else ""), style="dim"))
         rows.append(Text("  ▼", style="dim"))
@@ -34,10 +35,11 @@ def diagram(result: Result) -> Group:
         for k, direction in enumerate(("forward", "backward")[:d]):
             row = layer * d + k
             arrow = "▶ steps 0 → last" if direction == "forward" else "◀ steps last → 0"
+            where = "its last step" if direction == "forward" else "step 0"
             if k:
                 lines.append("\n")
             lines.append(f"{direction:<8} {arrow}", style="cyan" if k == 0 else "magenta")
-            lines.append(f"   final state → h_n[{row}]" + (f", c_n[{row}]" if c.cell == "lstm" else ""))
+            lines.append(f"   final state, at {where} → h_n[{row}]" + (f", c_n[{row}]" if c.cell == "lstm" else ""))
         if d == 2:
             lines.append("\nthe two directions' outputs are concatenated on the last axis", style="dim")
         rows.append(Panel(lines, title=f"layer {layer}: {cell} cell", title_align="left", expand=False))

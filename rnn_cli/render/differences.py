@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+from ..core.versus import ValueDifference
 from .document_types import SCHEMA_VERSION, ComparisonDoc, DifferenceDoc, Document, tensor_map
 
 TENSOR_ORDER = ("input", "output", "h_n", "c_n")
@@ -31,8 +34,30 @@ def differences(a: Document, b: Document) -> list[DifferenceDoc]:
     return found
 
 
-def comparison_document(a: Document, b: Document) -> ComparisonDoc:
-    return {"schema_version": SCHEMA_VERSION, "a": a, "b": b, "differences": differences(a, b)}
+def value_entries(values: list[ValueDifference]) -> list[DifferenceDoc]:
+    """The numbers that differ: tensors by relation, parameters by name (shape where only one side has it)."""
+    found: list[DifferenceDoc] = []
+    for v in values:
+        if v.relation == "equal":
+            continue
+        shape_a, shape_b = (None if s is None else list(s) for s in (v.a, v.b))
+        entry: DifferenceDoc = {"path": v.path, "a": shape_a, "b": shape_b}
+        if v.path.endswith(".values"):
+            top = v.max_abs_diff
+            entry["relation"] = v.relation
+            entry["max_abs_diff"] = None if top is None or not math.isfinite(top) else top
+            entry["words"] = v.words
+        found.append(entry)
+    return found
+
+
+def comparison_document(a: Document, b: Document, values: list[ValueDifference]) -> ComparisonDoc:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "a": a,
+        "b": b,
+        "differences": differences(a, b) + value_entries(values),
+    }
 
 
 def _tensor_order(name: str) -> int:

@@ -100,6 +100,8 @@ class _ParameterRequired(TypedDict):
     shape: list[Count]
     symbols: list[str]
     numel: Count
+    #: The gate blocks stacked along the rows, in torch's order; null when there are none.
+    gates: list[str] | None
 
 
 class ParameterDoc(_ParameterRequired, total=False):
@@ -124,6 +126,28 @@ class TraceStepDoc(TypedDict):
     parts: dict[str, Values]
 
 
+class IdiomDoc(TypedDict):
+    expression: str
+    shape: list[Count] | None
+    final_state: list[bool] | None
+    error: str | None
+    note: str
+    value: float | None
+
+
+class PackedDoc(TypedDict):
+    data_shape: list[Count]
+    batch_sizes: list[Count]
+    sorted_indices: list[Count]
+    unsorted_indices: list[Count]
+
+
+class PaddingEffectDoc(TypedDict):
+    word: str
+    pad_steps: Count
+    h_n_max_abs_diff: float | None
+
+
 class Document(TypedDict):
     """rnn-shapes --json document"""
 
@@ -145,12 +169,23 @@ class Document(TypedDict):
     verification: VerificationDoc
     trace: list[TraceStepDoc] | None
     non_finite: dict[str, Count]
+    idioms: list[IdiomDoc]
+    packed: PackedDoc | None
+    padding_effects: list[PaddingEffectDoc] | None
 
 
-class DifferenceDoc(TypedDict):
+class _DifferenceRequired(TypedDict):
     path: str
     a: Any
     b: Any
+
+
+class DifferenceDoc(_DifferenceRequired, total=False):
+    """For ``tensors.<name>.values`` and ``parameters.<name>.values``: how the numbers compare."""
+
+    relation: Literal["equal", "transposed", "different"]
+    max_abs_diff: float | None
+    words: list[str]
 
 
 class ComparisonDoc(TypedDict):

@@ -66,7 +66,13 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> Docum
         tensors[name] = entry
     parameters: list[ParameterDoc] = []
     for p in result.parameters:
-        parameter: ParameterDoc = {"name": p.name, "shape": list(p.shape), "symbols": list(p.symbols), "numel": p.numel}
+        parameter: ParameterDoc = {
+            "name": p.name,
+            "shape": list(p.shape),
+            "symbols": list(p.symbols),
+            "numel": p.numel,
+            "gates": list(p.gates) or None,
+        }
         if values:
             parameter["values"] = tensor_values(p.name, p.values)
         parameters.append(parameter)
@@ -124,6 +130,31 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> Docum
         },
         "trace": trace_document(result) if result.trace else None,
         "non_finite": non_finite,
+        "idioms": [
+            {
+                "expression": i.expression,
+                "shape": None if i.shape is None else list(i.shape),
+                "final_state": i.final_state,
+                "error": i.error,
+                "note": i.note,
+                "value": None if i.value is None else finite_or_none(i.value),
+            }
+            for i in result.idioms
+        ],
+        "packed": None
+        if result.packed is None
+        else {
+            "data_shape": list(result.packed.data_shape),
+            "batch_sizes": result.packed.batch_sizes,
+            "sorted_indices": result.packed.sorted_indices,
+            "unsorted_indices": result.packed.unsorted_indices,
+        },
+        "padding_effects": None
+        if result.padding_effects is None
+        else [
+            {"word": e.word, "pad_steps": e.pad_steps, "h_n_max_abs_diff": finite_or_none(e.h_n_max_abs_diff)}
+            for e in result.padding_effects
+        ],
     }
 
 

@@ -9,6 +9,7 @@ from rich.text import Text
 from ..core.result import Result
 from .blocks import DEFAULT_MAX_ROWS, section
 from .diagram import diagram
+from .mistakes import idioms_table, packed_table, padding_table
 from .tables import (
     input_table,
     lengths_table,
@@ -23,25 +24,35 @@ from .trace import trace_report
 
 def report(result: Result, *, max_rows: int = DEFAULT_MAX_ROWS, values: bool = True, traced_words: int = 0) -> Group:
     """The whole report as one renderable."""
-    parts: list[RenderableType] = [
-        header(result),
-        vocabulary_table(result, max_rows),
-        shapes_table(result),
-        diagram(result),
-    ]
+    parts = report_sections(result, max_rows=max_rows, values=values, traced_words=traced_words)
+    return Group(*parts.values())
+
+
+def report_sections(
+    result: Result, *, max_rows: int = DEFAULT_MAX_ROWS, values: bool = True, traced_words: int = 0
+) -> dict[str, RenderableType]:
+    """The report's sections by name, in order (the README quotes single ones)."""
+    parts: dict[str, RenderableType | None] = {
+        "header": header(result),
+        "vocabulary": vocabulary_table(result, max_rows),
+        "shapes": shapes_table(result),
+        "diagram": diagram(result),
+    }
     if values:
-        parts.append(input_table(result, max_rows))
-        parts.append(output_table(result, max_rows))
-        parts.append(state_table(result, "h_n", max_rows))
+        parts["input"] = input_table(result, max_rows)
+        parts["output"] = output_table(result, max_rows)
+        parts["h_n"] = state_table(result, "h_n", max_rows)
         if "c_n" in result.tensors:
-            parts.append(state_table(result, "c_n", max_rows))
-    parts.append(lengths_table(result, max_rows))
-    parts.append(parameters_table(result, values=values))
+            parts["c_n"] = state_table(result, "c_n", max_rows)
+    parts["lengths"] = lengths_table(result, max_rows)
+    parts["packed"] = packed_table(result, max_rows)
+    parts["padding"] = padding_table(result, max_rows)
+    parts["idioms"] = idioms_table(result, max_rows)
+    parts["parameters"] = parameters_table(result, values=values)
     if traced_words:
-        parts.append(trace_report(result, min(traced_words, len(result.words)), max_rows))
-    parts.append(Text())
-    parts.append(verification_line(result))
-    return Group(*(section(p) if isinstance(p, Table) else p for p in parts))
+        parts["steps"] = trace_report(result, min(traced_words, len(result.words)), max_rows)
+    parts["verification"] = Group(Text(), verification_line(result))
+    return {name: section(p) if isinstance(p, Table) else p for name, p in parts.items() if p is not None}
 
 
 def header(result: Result) -> Text:

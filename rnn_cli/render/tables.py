@@ -78,12 +78,18 @@ def output_table(result: Result, max_rows: int) -> Table:
         for t in step_columns(steps):
             if t is None:
                 cells.append(Text("…"))
-            elif t >= result.lengths[w] and c.padding == "packed":
+                continue
+            if t >= result.lengths[w] and c.padding == "packed":
                 cells.append(PAD)
-            elif c.bidirectional:
-                cells.append(Text.assemble(vector(out[w, t, :h]), " | ", vector(out[w, t, h:])))
-            else:
-                cells.append(vector(out[w, t]))
+                continue
+            cell = (
+                Text.assemble(vector(out[w, t, :h]), " | ", vector(out[w, t, h:]))
+                if c.bidirectional
+                else vector(out[w, t])
+            )
+            if t >= result.lengths[w]:  # zero padding ran through the cell here
+                cell.append(" pad", style="bold yellow")
+            cells.append(cell)
         table.add_row(Text(visible(result.words[w])), *cells)
     return table
 
@@ -142,10 +148,17 @@ def parameters_table(result: Result, *, values: bool) -> Table:
     table.add_column("shape")
     table.add_column("PyTorch's docs")
     table.add_column("elements", justify="right")
+    table.add_column("gate rows")
     if values:
         table.add_column("values")
     for p in result.parameters:
-        row: list[RenderableType] = [p.name, shape_text(p.shape), shape_text(p.symbols), f"{p.numel:,}"]
+        row: list[RenderableType] = [
+            p.name,
+            shape_text(p.shape),
+            shape_text(p.symbols),
+            f"{p.numel:,}",
+            gate_rows(p.gates, p.shape[0]),
+        ]
         if values:
             row.append(preview(p.values))
         table.add_row(*row)
@@ -153,6 +166,14 @@ def parameters_table(result: Result, *, values: bool) -> Table:
         f"total {result.parameter_count:,} parameters, {human_bytes(result.parameter_bytes)} of {result.config.dtype}"
     )
     return table
+
+
+def gate_rows(gates: str, rows: int) -> Text:
+    """Which rows hold which gate, in torch's order: ``i 0:2 f 2:4 g 4:6 o 6:8``."""
+    if not gates:
+        return Text("—", style="dim")
+    size = rows // len(gates)
+    return Text(" ".join(f"{g} {k * size}:{(k + 1) * size}" for k, g in enumerate(gates)))
 
 
 def _word_step_table(title: str, steps: int) -> Table:

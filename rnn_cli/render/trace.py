@@ -29,7 +29,7 @@ COLUMNS = {
         ("hh", "W_hh h_{t-1} + b_hh"),
         ("r", "r = σ(·)"),
         ("z", "z = σ(·)"),
-        ("n", "n = tanh(x_n + r∘h_n)"),
+        ("n", "n = tanh(W_in x_t + b_in + r∘(W_hn h_{t-1} + b_hn))"),
         ("h", "h_t = (1-z)∘n + z∘h_{t-1}"),
     ],
     "lstm": [
@@ -48,14 +48,18 @@ COLUMNS = {
 EQUATIONS = {
     "rnn": "h_t = {act}(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)",
     "gru": "r, z = σ(W_i· x_t + b_i· + W_h· h_{t-1} + b_h·); n = tanh(W_in x_t + b_in + r∘(W_hn h_{t-1} + b_hn)); "
-    "h_t = (1-z)∘n + z∘h_{t-1}",
+    "h_t = (1-z)∘n + z∘h_{t-1} (n is the candidate state)",
     "lstm": "i, f, o = σ(·), g = tanh(·) of W_i· x_t + b_i· + W_h· h_{t-1} + b_h·; c_t = f∘c_{t-1} + i∘g; "
     "h_t = o∘tanh(c_t)",
 }
 
 
+#: Traces shown as tables; --json carries every one.
+MAX_TRACE_TABLES = 8
+
+
 def trace_report(result: Result, traced_words: int, max_rows: int) -> Group:
-    """Layer 0, forward direction, for each traced word: one column per step, one row per quantity."""
+    """Every layer and direction of each traced word: one column per step, one row per quantity."""
     config = result.config
     act = config.nonlinearity or ""
     equation = EQUATIONS[config.cell].replace("{act}", act)
@@ -64,22 +68,31 @@ def trace_report(result: Result, traced_words: int, max_rows: int) -> Group:
     gates = GATES[config.cell]
     parts: list[RenderableType] = [
         Text(),
-        Text("Step by step (layer 0, forward direction)", style="bold"),
+        Text("Step by step", style="bold"),
         Text(equation, style="cyan"),
     ]
-    for w in range(traced_words):
-        steps = [s for s in result.trace if s.word == w and s.layer == 0 and s.direction == "forward"]
-        table: Table = titled_table(f"word {w + 1}: {visible(result.words[w])}")
+    wanted = [(w, layer, direction) for w in range(traced_words) for layer, direction in result.h_n_rows]
+    for w, layer, direction in wanted[:MAX_TRACE_TABLES]:
+        steps = [s for s in result.trace if s.word == w and s.layer == layer and s.direction == direction]
+        steps.sort(key=lambda s: s.step, reverse=direction == "backward")  # in the order the direction runs
+        where = f"layer {layer}, {direction}"
+        if direction == "backward":
+            where += ", from the last step back to step 0"
+        table: Table = titled_table(f"word {w}: {visible(result.words[w])} ({where})")
         table.add_column("quantity")
         shown = list(summarised(len(steps), max_rows))
         for k in shown:
             if k is None:
                 table.add_column("…")
+                continue
+            step = steps[k].step
+            header = Text(f"t={step}  x_t=")
+            if layer:
+                header.append(f"layer {layer - 1} output", style="dim")
             else:
-                header = Text(f"t={steps[k].step}  x_t=")
-                toks, step = result.tokens[w], steps[k].step
+                toks = result.tokens[w]
                 header.append(visible(toks[step]) if step < len(toks) else "0 (pad)", style="bold")
-                table.add_column(header)
+            table.add_column(header)
         for key, heading in COLUMNS[config.cell]:
             if not steps or key not in steps[0].parts:
                 continue
@@ -92,11 +105,12 @@ def trace_report(result: Result, traced_words: int, max_rows: int) -> Group:
         more.append("--steps-words N for more words")
     if any(len({s.step for s in result.trace if s.word == w}) > max_rows for w in range(traced_words)):
         more.append("--max-rows N for more steps")
-    if config.num_layers > 1 or config.bidirectional:
-        more.append("--json for every layer and direction")
-    parts.append(
-        Text(f"showing {traced_words} of {len(result.words)} words" + "".join(f"; {m}" for m in more), style="dim")
-    )
+    if len(wanted) > MAX_TRACE_TABLES:
+        more.append(f"{len(wanted) - MAX_TRACE_TABLES} more layer and direction traces in --json")
+    shown_words = f"showing {traced_words} of {len(result.words)} words, every layer and direction"
+    if len(wanted) > MAX_TRACE_TABLES:
+        shown_words = f"showing {MAX_TRACE_TABLES} of {len(wanted)} traces of {traced_words} words"
+    parts.append(Text(shown_words + "".join(f"; {m}" for m in more), style="dim"))
     return Group(*parts)
 
 

@@ -1,0 +1,382 @@
+"""What people do next with ``output``, ``h_n`` and ``h_0``, evaluated on the run itself.
+
+Each idiom is the expression as people write it, run on torch's own tensors (or torch's own
+module, for the calls), and held against each word's final state of the last layer as the
+hand-written reference computed it over the word's real tokens. Notes are built from what
+the checks found, so a corrupted tensor shows up as a failed check, not a confident sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Union
+
+from .checks import agreeing_diff
+from .config import Config
+from .forward import quiet_projection
+from .result import Idiom
+
+if TYPE_CHECKING:
+    import torch
+
+#: torch's CrossEntropyLoss marks a target to skip with this index.
+IGNORE_INDEX = -100
+
+
+@dataclass
+class RunTensors:
+    """Everything the idioms look at, in the run's own layout unless named batch-major."""
+
+    config: Config
+    module: torch.nn.RNNBase
+    words: list[str]
+    batch: torch.Tensor  # the one-hot input, zero-padded
+    lengths: torch.Tensor
+    output: torch.Tensor
+    h_n: torch.Tensor
+    c_n: torch.Tensor | None
+    #: (N, D*H_out): each word's final state of the last layer, directions side by side, as
+    #: the reference computed it over the word's real tokens only.
+    final: torch.Tensor
+    #: Each word's token indices, word after word.
+    flat_tokens: torch.Tensor
+    vocab_size: int
+    atol: float
+    rtol: float
+    #: Set when this is a run cut to its first words (see SAMPLE_WORDS), for the notes to say so.
+    sample: int | None = None
+
+
+#: When a run is large, the idioms that call the module again run on this many leading words.
+SAMPLE_WORDS = 64
+
+
+def check_idioms(run: RunTensors, *, large: bool = False) -> list[Idiom]:
+    """Every idiom; ``large`` runs call the module again on their first SAMPLE_WORDS words only."""
+    calls = _first_words(run, SAMPLE_WORDS) if large and len(run.lengths) > SAMPLE_WORDS else run
+    return [
+        *_last_states(run),
+        *_views(run),
+        *_next_token_head(run),
+        *_initial_states(run, calls),
+        _layout_trap(calls, len(run.lengths)),
+    ]
+
+
+def _first_words(run: RunTensors, k: int) -> RunTensors:
+    """The same run cut to its first ``k`` words (and their longest length), for extra module calls."""
+    steps = int(run.lengths[:k].max())
+    bf = run.config.batch_first
+    cut = (slice(0, k), slice(0, steps)) if bf else (slice(0, steps), slice(0, k))
+    return replace(
+        run,
+        words=run.words[:k],
+        batch=run.batch[cut],
+        lengths=run.lengths[:k],
+        output=run.output[cut],
+        h_n=run.h_n[:, :k],
+        c_n=None if run.c_n is None else run.c_n[:, :k],
+        final=run.final[:k],
+        flat_tokens=run.flat_tokens[: int(run.lengths[:k].sum())],
+        sample=k,
+    )
+
+
+# -- the final state, taken from output and h_n ---------------------------------------------------
+
+
+def _final_state(run: RunTensors, values: torch.Tensor) -> list[bool]:
+    """Per word: do these (N, width) values equal its final state, within the check's tolerance?"""
+    if tuple(values.shape) != tuple(run.final.shape):
+        return [False] * len(run.final)
+    bound = run.final.abs().nan_to_num(posinf=0.0, neginf=0.0) * run.rtol + run.atol
+    verdicts: list[bool] = (agreeing_diff(values, run.final) <= bound).all(dim=1).tolist()
+    return verdicts
+
+
+def _names(run: RunTensors, words: list[int]) -> str:
+    """Words named as in Python (quoted, escapes kept), the first few of many."""
+    shown = ", ".join(repr(run.words[w][:20]) for w in words[:4])
+    return shown + (f" and {len(words) - 4} more" if len(words) > 4 else "")
+
+
+def _last_states(run: RunTensors) -> list[Idiom]:
+    import torch
+
+    c = run.config
+    n, steps, h, d = len(run.lengths), run.output.shape[0 if not c.batch_first else 1], c.out_size, c.directions
+    out_bm = run.output if c.batch_first else run.output.transpose(0, 1)
+    top = (c.num_layers - 1) * d
+    lengths = run.lengths.tolist()
+    short = [w for w, k in enumerate(lengths) if k < steps]
+    idioms: list[Idiom] = []
+
+    # output[:, -1]: the last step of the padded batch
+    last = out_bm[:, -1]
+    notes = []
+    if short and c.padding == "packed":
+        zero = [short[k] for k in (~last[short].any(dim=1)).nonzero().flatten().tolist()]
+        notes.append(f"shorter than the longest word, {_names(run, zero)}: zeros here (packed steps past a word's end)")
+    elif short:
+        notes.append(f"shorter than the longest word, {_names(run, short)}: the state after the zero padding")
+    if d == 2:
+        notes.append("the backward half here has seen one token only, the last step (where it starts)")
+    if not notes:
+        notes.append("every word runs to the last step, so this is each word's forward final state")
+    idioms.append(
+        Idiom(
+            "output[:, -1]" if c.batch_first else "output[-1]",
+            tuple(last.shape),
+            _final_state(run, last),
+            None,
+            "; ".join(notes),
+        )
+    )
+
+    # h_n[-1], and both directions of the last layer when bidirectional
+    final_rows = run.h_n[-1]
+    note = (
+        "the last layer's final state"
+        if d == 1
+        else f"only the last layer's backward direction (h_n[{top}] is its forward one)"
+    )
+    if c.padding == "zeros" and short:
+        note += f"; through zero padding, {_names(run, short)}: h_n is the state after the padding"
+    idioms.append(Idiom("h_n[-1]", tuple(final_rows.shape), _final_state(run, final_rows), None, note))
+    if d == 2:
+        both = torch.cat((run.h_n[-2], run.h_n[-1]), dim=1)
+        note = "both directions of the last layer: the usual classifier input, (N, D*H_out)"
+        if c.padding == "zeros" and short:
+            note += f"; through zero padding, {_names(run, short)}: forward after the padding, backward from it"
+        idioms.append(
+            Idiom("torch.cat((h_n[-2], h_n[-1]), dim=1)", tuple(both.shape), _final_state(run, both), None, note)
+        )
+
+    # each word's own last step, picked by its length
+    arange = f"torch.arange({n})"
+    picked = out_bm[torch.arange(n), run.lengths - 1]
+    expression = f"output[{arange}, lengths - 1]" if c.batch_first else f"output[lengths - 1, {arange}]"
+    note = "each word's state at its own last token: the right way under zero padding"
+    if d == 2:
+        note = "the forward half is each word's final state; the backward half there has seen one token"
+    idioms.append(Idiom(expression, tuple(picked.shape), _final_state(run, picked), None, note))
+    if d == 2:
+        both = torch.cat((picked[:, :h], out_bm[:, 0, h:]), dim=1)
+        if c.batch_first:
+            expression = f"torch.cat((output[{arange}, lengths - 1, :{h}], output[:, 0, {h}:]), dim=1)"
+        else:
+            expression = f"torch.cat((output[lengths - 1, {arange}, :{h}], output[0, :, {h}:]), dim=1)"
+        note = "forward from each word's last token, backward from step 0, where it ends"
+        if c.padding == "zeros" and short:
+            note += f"; through zero padding, {_names(run, short)}: the backward half started in the padding"
+        idioms.append(Idiom(expression, tuple(both.shape), _final_state(run, both), None, note))
+    return idioms
+
+
+# -- which index is which direction ---------------------------------------------------------------
+
+
+def _views(run: RunTensors) -> list[Idiom]:
+    c = run.config
+    d, h, layers = c.directions, c.out_size, c.num_layers
+    n = len(run.lengths)
+    names = ["forward", "backward"][:d]
+    viewed = run.h_n.view(layers, d, n, h)
+    rows_hold = all(bool(viewed[layer, k].equal(run.h_n[layer * d + k])) for layer in range(layers) for k in range(d))
+    where = ", ".join(f"[:, {k}] {name}" for k, name in enumerate(names))
+    checked = " (checked against h_n's rows)" if rows_hold else "; h_n's rows DIFFER"
+    idioms = [
+        Idiom(
+            f"h_n.view({layers}, {d}, {n}, {h})",
+            tuple(viewed.shape),
+            None,
+            None,
+            f"{where}; [-1] is the last layer{checked}",
+        )
+    ]
+    steps = int(run.lengths.max())
+    shape = (n, steps, d, h) if c.batch_first else (steps, n, d, h)
+    viewed = run.output.view(*shape)
+    halves_hold = all(bool(viewed[..., k, :].equal(run.output[..., k * h : (k + 1) * h])) for k in range(d))
+    where = ", ".join(f"[..., {k}, :] {name}" for k, name in enumerate(names))
+    note = f"{where} half of the last axis" + (" (checked)" if halves_hold else "; the halves DIFFER")
+    if d == 2:
+        note += "; the forward final state is at each word's last step, the backward one at step 0"
+    idioms.append(Idiom(f"output.view({', '.join(map(str, shape))})", tuple(viewed.shape), None, None, note))
+    return idioms
+
+
+# -- the next-character head and its loss -----------------------------------------------------------
+
+
+def _next_token_head(run: RunTensors) -> list[Idiom]:
+    import torch
+
+    c = run.config
+    n, v, width = len(run.lengths), run.vocab_size, c.directions * c.out_size
+    steps = int(run.lengths.max())
+    # nn.Linear's own initialisation, drawn from a generator of the run's seed (not torch's global one)
+    generator = torch.Generator().manual_seed(c.seed)
+    bound = 1 / width**0.5
+    weight = torch.empty(v, width, dtype=run.output.dtype).uniform_(-bound, bound, generator=generator)
+    bias = torch.empty(v, dtype=run.output.dtype).uniform_(-bound, bound, generator=generator)
+    logits = torch.nn.functional.linear(run.output.cpu(), weight, bias)
+    # targets: each step's next token; the last step of a word and its padding are ignored
+    real = torch.arange(steps) < run.lengths[:, None]
+    tokens = torch.full((n, steps), IGNORE_INDEX, dtype=torch.int64)
+    tokens[real] = run.flat_tokens
+    targets_bm = torch.full((n, steps), IGNORE_INDEX, dtype=torch.int64)
+    targets_bm[:, :-1] = tokens[:, 1:]
+    targets = targets_bm if c.batch_first else targets_bm.T
+    loss = torch.nn.CrossEntropyLoss()
+    counted = int((targets_bm != IGNORE_INDEX).sum())
+    idioms = [
+        Idiom(
+            f"logits = nn.Linear({width}, {v})(output)",
+            tuple(logits.shape),
+            None,
+            None,
+            f"a score for each of the {v} tokens at every step: the next-character head",
+        )
+    ]
+    if c.batch_first:
+        expression = "nn.CrossEntropyLoss()(logits.transpose(1, 2), targets)"
+        by_axis = float(loss(logits.transpose(1, 2), targets))
+    else:
+        expression = "nn.CrossEntropyLoss()(logits.permute(1, 2, 0), targets.T)"
+        by_axis = float(loss(logits.permute(1, 2, 0), targets.T))
+    flat = float(loss(logits.reshape(-1, v), targets.reshape(-1)))
+    what = f"targets = the next token at {counted} steps; each word's last step and pads are {IGNORE_INDEX}, ignored"
+    if not counted:
+        what = "no step has a next token (every word is one token long): the mean over nothing is nan"
+    note = f"loss {by_axis:.6g}: CrossEntropyLoss wants the classes on axis 1; {what}; targets {tuple(targets.shape)}"
+    idioms.append(Idiom(expression, (), None, None, note, by_axis))
+    same = (by_axis != by_axis and flat != flat) or abs(by_axis - flat) <= 1e-6 * max(1.0, abs(flat))
+    note = f"loss {flat:.6g}: " + ("the same loss (checked)" if same else f"DIFFERS from {by_axis:.6g}")
+    idioms.append(
+        Idiom(f"nn.CrossEntropyLoss()(logits.reshape(-1, {v}), targets.reshape(-1))", (), None, None, note, flat)
+    )
+    expression = "nn.CrossEntropyLoss()(logits, targets)"
+    error = _error_of(lambda: loss(logits, targets))
+    if error is not None:
+        note = f"torch reads axis 1 of {tuple(logits.shape)} as the classes; move the {v} scores there"
+        idioms.append(Idiom(expression, None, None, error, note))
+    else:
+        as_is = float(loss(logits, targets))
+        note = (
+            f"no error only because axis 1 happens to be {logits.shape[1]} long: torch reads it as the classes, "
+            f"loss {as_is:.6g}, a wrong one"
+        )
+        idioms.append(Idiom(expression, (), None, None, note, as_is))
+    return idioms
+
+
+# -- initial states --------------------------------------------------------------------------------
+
+State = Union["torch.Tensor", tuple["torch.Tensor", "torch.Tensor"]]
+
+
+def _call(run: RunTensors, hx: State, *, packed: bool) -> torch.Tensor:
+    """Run the module on the run's input, packed or padded, from an initial state; its output."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    c = run.config
+    with quiet_projection(c):
+        if packed:
+            sequence = pack_padded_sequence(run.batch, run.lengths, batch_first=c.batch_first, enforce_sorted=False)
+            out, _ = run.module(sequence, hx)
+            output, _ = pad_packed_sequence(out, batch_first=c.batch_first, total_length=int(run.lengths.max()))
+        else:
+            output = run.module(run.batch, hx)[0]
+    result: torch.Tensor = output.cpu()
+    return result
+
+
+def _initial_states(run: RunTensors, calls: RunTensors) -> list[Idiom]:
+    """h_0 as torch wants it, run (on ``calls``: the run, or its first words), and batch first, refused.
+
+    A wrong h_0 is refused before any computing, so that call is made on the whole run.
+    """
+    import torch
+
+    c = run.config
+    n, rows, h_out, h_cell = len(run.lengths), c.num_layers * c.directions, c.out_size, c.hidden_size
+    lstm = c.cell == "lstm"
+    packed = c.padding == "packed"
+
+    def state(h_shape: tuple[int, ...], c_shape: tuple[int, ...]) -> State:
+        def zeros(shape: tuple[int, ...]) -> torch.Tensor:
+            return torch.zeros(shape, dtype=run.output.dtype, device=run.batch.device)
+
+        return (zeros(h_shape), zeros(c_shape)) if lstm else zeros(h_shape)
+
+    def written(h_shape: tuple[int, ...], c_shape: tuple[int, ...]) -> str:
+        h_text = f"torch.zeros{h_shape}"
+        return f"rnn(input, ({h_text}, torch.zeros{c_shape}))" if lstm else f"rnn(input, {h_text})"
+
+    good_h, good_c = (rows, n, h_out), (rows, n, h_cell)
+    k = len(calls.lengths)
+    given = _call(calls, state((rows, k, h_out), (rows, k, h_cell)), packed=packed)
+    same = bool(torch.allclose(given, calls.output, atol=run.atol, rtol=run.rtol))
+    rule = f"h_0 is (D*num_layers, N, H_out) = {good_h}"
+    if lstm:
+        rule += f", c_0 (D*num_layers, N, H_cell) = {good_c}"
+    checked = "zeros give the output of the run" if same else "the output DIFFERS from the run's"
+    checked += f" (checked on its first {calls.sample} words)" if calls.sample else " (checked)"
+    idioms = [Idiom(written(good_h, good_c), good_h, None, None, f"{rule}: batch on axis 1, always; {checked}")]
+    bad_h, bad_c = (n, rows, h_out), (n, rows, h_cell)
+    if bad_h == good_h:
+        note = f"batch first: the same shape here only because N = D*num_layers = {n}; another batch size fails"
+        idioms.append(Idiom(written(bad_h, bad_c), bad_h, None, None, note))
+        return idioms
+    error = _error_of(lambda: _call(run, state(bad_h, bad_c), packed=packed))
+    note = f"batch first is wrong; the fix: {rule}"
+    if packed:  # packed input fails deeper inside torch, with a less telling message
+        unpacked = _error_of(lambda: _call(run, state(bad_h, bad_c), packed=False))
+        if unpacked and unpacked != error:
+            note += f" (the padded input gives: {unpacked})"
+    idioms.append(Idiom(written(bad_h, bad_c), bad_h, None, error, note if error else "torch accepted it: unexpected"))
+    return idioms
+
+
+# -- the seed's own trap ---------------------------------------------------------------------------
+
+
+def _layout_trap(run: RunTensors, words: int) -> Idiom:
+    """The padded input in this layout, given to the same module built for the other layout.
+
+    ``run`` may be the first words of a large run (its note says so); ``words`` is the whole run's count.
+    """
+    c = run.config
+    module = run.module
+    module.batch_first = not c.batch_first  # the same weights, read the other way; put back below
+    try:
+        with quiet_projection(c):
+            output, state = module(run.batch)
+    finally:
+        module.batch_first = c.batch_first
+    h_n = state[0] if isinstance(state, tuple) else state
+    fed = tuple(run.batch.shape)
+    if c.batch_first:
+        built = "batch_first=False"
+        read = f"reads the {fed[0]} words as {fed[0]} steps and the {fed[1]} steps as a batch of {fed[1]}"
+    else:
+        built = "batch_first=True"
+        read = f"reads the {fed[0]} steps as a batch of {fed[0]} and the {fed[1]} words as {fed[1]} steps"
+    note = f"no error: it {read}; h_n comes back {tuple(h_n.shape)}, one row per step position, not per word"
+    if run.sample:
+        note += f" (run on the first {run.sample} of {words} words)"
+    return Idiom(
+        f"nn.{type(module).__name__}(..., {built})(input)  # input {fed}", tuple(output.shape), None, None, note
+    )
+
+
+def _error_of(call: Callable[[], object]) -> str | None:
+    """torch's own message (its first line) when ``call`` fails, else None."""
+    try:
+        call()
+    except (RuntimeError, ValueError, IndexError, TypeError) as error:  # what torch raises for a bad shape
+        text = str(error).strip()
+        return text.splitlines()[0] if text else type(error).__name__
+    return None
