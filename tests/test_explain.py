@@ -165,11 +165,13 @@ def test_vs_json_lists_the_differences() -> None:
 
 
 def test_vs_tables_mark_what_differs() -> None:
-    out = invoke(*WORDS, "--vs", "--cell lstm --bidirectional").stdout
-    assert "torch.nn.LSTM(input_size=4, hidden_size=2, batch_first=True, bidirectional=True)" in out
-    rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
-    assert rows["h_n"].rstrip().endswith("≠") and rows["input"].rstrip().endswith("=")
-    assert "absent" in rows["c_n"]
+    for width in ("80", "160"):  # A above B, and side by side
+        out = invoke(*WORDS, "--vs", "--cell lstm --bidirectional", env={"COLUMNS": width}).stdout
+        call = "torch.nn.LSTM(input_size=4, hidden_size=2, batch_first=True, bidirectional=True)"
+        assert call in " ".join(out.split())  # wrapped between arguments when narrow
+        rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+        assert "≠ differ" in rows["h_n"] and "= equal" in rows["input"]
+        assert "absent" in rows["c_n"]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Golden files of the tables, with a fixed seed and width: what a person sees."""
+"""Golden files of the tables, with a fixed seed, at 80 and 120 columns: what a person sees."""
 
 from __future__ import annotations
 
@@ -31,9 +31,11 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("width", [80, 120])
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_tables_match_golden_file(name: str, golden: Callable[[str, str], None]) -> None:
-    result = invoke(*CASES[name])
+def test_tables_match_golden_file(name: str, width: int, golden: Callable[[str, str], None]) -> None:
+    result = invoke(*CASES[name], env={"COLUMNS": str(width)})
     assert result.exit_code == 0, result.stderr
     # The last digits of float32 rounding depend on the CPU's kernels; everything else is fixed.
-    golden(name, re.sub(r"max \|diff\| [^,]+", "max |diff| <float32 rounding>", result.stdout))
+    text = re.sub(r"max \|diff\| [^,]+", "max |diff| <float32 rounding>", result.stdout)
+    golden(name.replace(".txt", f".{width}.txt"), text)

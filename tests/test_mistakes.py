@@ -141,7 +141,7 @@ def test_vs_compares_the_numbers() -> None:
 def test_the_diagram_speaks_the_layout_asked_for() -> None:
     seq_first = invoke("hello", "hi", "--layers", "2", "--seq-first", "--bidirectional").stdout
     assert "(seq=5, batch=2, direction*hidden=4)" in seq_first
-    assert "final state, at step 0 → h_n[1]" in seq_first
+    assert "final state at t=0 → h_n[1]" in seq_first
     assert "(batch=2, seq=5, hidden=2)" in invoke("hello", "hi", "--layers", "2").stdout
 
 

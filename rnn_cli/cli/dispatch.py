@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 from ..core.errors import BadInput
 from ..core.explore import run_plan
+from .files import write_atomically
 from .inputs import gather_words
 from .options import Options
-from .streams import write_stdout
+from .streams import note, write_stdout
 
 if TYPE_CHECKING:
     import typer
@@ -53,23 +54,53 @@ def _show_one(options: Options, result: Result) -> None:
         from ..render.json_doc import document_text
 
         write_stdout(document_text(result, values=values) + "\n")
-        if not (options.svg or options.html):
+        if not (options.svg or options.html or options.plot):
             return  # JSON alone: rich is never imported
+    if options.plot:
+        from ..render.plot import plot_bytes
+
+        image_format = options.plot.rsplit(".", 1)[-1].lower()
+        write_atomically(options.plot, plot_bytes(result, image_format), "--plot")
+        if options.json_out and not (options.svg or options.html):
+            return
     from ..render.report import report
 
-    _show(options, report(result, max_rows=options.max_rows, values=values, traced_words=options.traced_words()))
+    width = _width()
+    _show(
+        options,
+        report(result, max_rows=options.max_rows, values=values, traced_words=options.traced_words(), width=width),
+        width,
+    )
 
 
-def _show(options: Options, renderable: RenderableType) -> None:
+def _width() -> int:
+    """The width tables are laid out for: the terminal's or $COLUMNS, or 80 when that is too narrow."""
+    from ..render.console import MIN_WIDTH, make_console, usable_width
+
+    width, narrow = usable_width(make_console())
+    if narrow:
+        note(f"the terminal or $COLUMNS is narrower than {MIN_WIDTH} columns; tables are laid out for {width}")
+    return width
+
+
+def _show(options: Options, renderable: RenderableType, width: int) -> None:
     """Tables on stdout unless it carries JSON; the same renderable into --svg / --html."""
     if not options.json_out:
-        from ..render.console import make_console
+        from ..render.console import make_console, render_text
 
-        make_console().print(renderable)
-    if options.svg or options.html:
-        from ..render.export import export
+        console = make_console(width=width)
+        if console.is_terminal and console.file.isatty():
+            console.print(renderable)
+        else:  # a pipe or a file: plain text, no line ending in white space
+            write_stdout(render_text(renderable, width=width, color=console.is_terminal))
+    if options.svg:
+        from ..render.export import svg_picture
 
-        export(renderable, svg=options.svg, html=options.html)
+        write_atomically(options.svg, svg_picture(renderable, width), "--svg")
+    if options.html:
+        from ..render.export import html_page
+
+        write_atomically(options.html, html_page(renderable, width), "--html")
 
 
 def _compare(options: Options, a: Result, b: Result) -> None:
@@ -85,4 +116,5 @@ def _compare(options: Options, a: Result, b: Result) -> None:
             return
     from ..render.comparison import comparison_report
 
-    _show(options, comparison_report(doc))
+    width = _width()
+    _show(options, comparison_report(doc, width), width)

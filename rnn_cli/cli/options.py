@@ -116,6 +116,15 @@ class Options:
         typer.Option(metavar="FILE", help="Also write the report as HTML to this file.", show_default=False),
         Scope.COMMAND,
     ] = None
+    plot: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE",
+            help="Also draw each word's hidden state over its steps, .svg or .png (needs rnn-shapes[plot]).",
+            show_default=False,
+        ),
+        Scope.COMMAND,
+    ] = None
     code: Annotated[
         bool, typer.Option("--code", help="Print a standalone torch script that reproduces the run."), Scope.COMMAND
     ] = False
@@ -216,10 +225,16 @@ class Options:
         if self.max_steps < 1:
             raise BadInput(f"--max-steps must be at least 1 (got {self.max_steps})")
         self.memory_limit()
-        for name in ("svg", "html"):
+        for name in ("svg", "html", "plot"):
             path = getattr(self, name)
             if path is not None:
                 check_output_path(path, flag(name))
+        if self.plot is not None:
+            if os.path.splitext(self.plot)[1].lower() not in (".svg", ".png"):
+                raise BadInput(f"--plot draws .svg or .png files, not {self.plot!r}")
+            from ..render.plot import require_matplotlib
+
+            require_matplotlib()
 
 
 @dataclass(frozen=True)

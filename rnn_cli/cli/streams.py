@@ -23,3 +23,9 @@ def error_line(message: str) -> None:
     """One line on stderr: the message made visible, never a traceback."""
     line = " ".join(visible(part) for part in message.splitlines()) or "error"
     print(f"rnn-shapes: error: {line}", file=sys.stderr, flush=True)
+
+
+def note(message: str) -> None:
+    """A diagnostic for a person, on stderr: the run goes on."""
+    line = " ".join(visible(part) for part in message.splitlines())
+    print(f"rnn-shapes: note: {line}", file=sys.stderr, flush=True)

@@ -1,12 +1,21 @@
-"""The small pieces every table is built from: titled tables, vectors, shapes, summaries."""
+"""The small pieces every table is built from: titled tables, vectors, shapes, summaries, and
+the fitting of tables to the reader's width.
+
+A value (a vector, a shape, a name) is never folded or cut: a table that would need it is
+laid out another way (fewer columns per table, stacked cells, notes below), chosen by
+measuring what rich would draw.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import io
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from rich import box
-from rich.console import Group
+from rich.cells import cell_len
+from rich.console import Console, Group, RenderableType
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -14,13 +23,14 @@ if TYPE_CHECKING:
     import torch
 
 DEFAULT_MAX_ROWS = 10
+DEFAULT_WIDTH = 80
 MAX_STEP_COLUMNS = 8
 PAD = Text("0 (pad)", style="dim")
 
 
 def titled_table(title: str) -> Table:
     """A table whose title is a heading of its own, never folded to the table's width."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.title = title
     return table
 
@@ -31,6 +41,73 @@ def section(table: Table) -> Group:
     caption = Text(str(table.caption), style="dim") if table.caption else None
     table.title = table.caption = None
     return Group(Text(), heading, table, *([caption] if caption else []))
+
+
+def width_of(renderable: RenderableType, width: int) -> int:
+    """The columns ``renderable`` takes when nothing in it is wrapped."""
+    if isinstance(renderable, Table) and not renderable.show_edge and renderable.box is box.SIMPLE_HEAD:
+        widths = column_widths(renderable)
+        return sum(widths) + 3 * (len(widths) - 1)  # a space of padding each side and a divider between
+    console = Console(width=max(width, 1) * 4, file=io.StringIO(), color_system=None)
+    return Measurement.get(console, console.options, renderable).maximum
+
+
+def column_widths(table: Table) -> list[int]:
+    """Each column's widest line, header included: counted from the text, not by drawing it."""
+    widths = []
+    for column in table.columns:
+        widest = _text_width(column.header)
+        for cell in column.cells:
+            widest = max(widest, _text_width(cell))
+        widths.append(widest)
+    return widths
+
+
+def _text_width(cell: RenderableType) -> int:
+    if isinstance(cell, Text):
+        plain = cell.plain
+    elif isinstance(cell, str):
+        plain = Text.from_markup(cell).plain
+    else:
+        console = Console(width=1000, file=io.StringIO(), color_system=None)
+        return Measurement.get(console, console.options, cell).maximum
+    return max((cell_len(line) for line in plain.split("\n")), default=0)
+
+
+def fits(renderable: RenderableType, width: int) -> bool:
+    return width_of(renderable, width) <= width
+
+
+def first_fitting(width: int, *layouts: Callable[[], Table]) -> Table:
+    """The first layout whose table fits ``width`` unwrapped; the last one otherwise."""
+    for make in layouts[:-1]:
+        table = make()
+        if fits(table, width):
+            return table
+    return layouts[-1]()
+
+
+def chunked(make: Callable[[list[int], bool], Table], count: int, width: int) -> list[Table]:
+    """Tables over value columns 0..count-1, as many in each as fit ``width`` (at least one).
+
+    ``make(columns, first)`` builds the table for those columns after its heading columns;
+    ``first`` is False for the tables that continue it. Widths are counted once, on the
+    table of every column.
+    """
+    widths = column_widths(make(list(range(count)), True))
+    heads, values = widths[: len(widths) - count], widths[len(widths) - count :]
+    fixed = sum(heads) + 3 * max(len(heads) - 1, 0)
+    groups: list[list[int]] = []
+    used = fixed
+    for k, w in enumerate(values):
+        extra = w + (3 if heads or (groups and groups[-1]) else 0)
+        if groups and groups[-1] and used + extra <= width:
+            groups[-1].append(k)
+            used += extra
+        else:
+            groups.append([k])
+            used = fixed + w + (3 if heads else 0)
+    return [make(columns, index == 0) for index, columns in enumerate(groups)]
 
 
 def summarised(count: int, limit: int) -> Iterator[int | None]:
@@ -44,8 +121,8 @@ def summarised(count: int, limit: int) -> Iterator[int | None]:
     yield from range(count - (limit - head), count)
 
 
-def step_columns(steps: int) -> Iterator[int | None]:
-    return summarised(steps, MAX_STEP_COLUMNS)
+def step_columns(steps: int) -> list[int | None]:
+    return list(summarised(steps, MAX_STEP_COLUMNS))
 
 
 def shape_text(dims: Sequence[object]) -> str:
@@ -63,6 +140,13 @@ def vector(values: torch.Tensor) -> Text:
         text.append("…") if x is None else text.append(f"{x:+.4f}", style=heat(x))
     text.append("]")
     return text
+
+
+def halves(forward: torch.Tensor, backward: torch.Tensor, *, stacked: bool) -> Text:
+    """A bidirectional state: forward | backward side by side, or one above the other."""
+    if stacked:
+        return Text.assemble("→ ", vector(forward), "\n← ", vector(backward))
+    return Text.assemble(vector(forward), " | ", vector(backward))
 
 
 def preview(values: torch.Tensor) -> Text:

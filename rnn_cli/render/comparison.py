@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 
-from .blocks import section, titled_table
+from .blocks import DEFAULT_WIDTH, first_fitting, section, titled_table
 from .differences import TENSOR_ORDER
-from .document_types import ComparisonDoc, DifferenceDoc, tensor_map
+from .document_types import ComparisonDoc, DifferenceDoc, TensorDoc, tensor_map
 from .visible import visible
 
 
-def comparison_report(doc: ComparisonDoc) -> Group:
-    """The header naming both calls, shapes side by side, the settings that differ."""
+def comparison_report(doc: ComparisonDoc, width: int = DEFAULT_WIDTH) -> Group:
+    """The header naming both calls, shapes side by side (A above B when narrow), what differs."""
     a, b, found = doc["a"], doc["b"], doc["differences"]
     differing = {d["path"] for d in found}
     header = Text()
@@ -20,36 +21,56 @@ def comparison_report(doc: ComparisonDoc) -> Group:
     header.append(a["call"], style="bold cyan")
     header.append("\nB  ", style="bold")
     header.append(b["call"], style="bold magenta")
-    table = titled_table("Shapes side by side (≠ marks what differs)")
-    table.add_column("tensor", style="bold")
-    table.add_column("A shape")
-    table.add_column("A axes")
-    table.add_column("B shape")
-    table.add_column("B axes")
-    table.add_column("numbers")
-    table.add_column("")
     by_path = {d["path"]: d for d in found}
     tensors_a, tensors_b = tensor_map(a["tensors"]), tensor_map(b["tensors"])
-    for name in [n for n in TENSOR_ORDER if n in tensors_a or n in tensors_b]:
-        cells: list[Text] = []
-        for mine, other_side in ((tensors_a, tensors_b), (tensors_b, tensors_a)):
-            t = mine.get(name)
-            shape_differs = f"tensors.{name}.shape" in differing or f"tensors.{name}" in differing
-            if t is None:
-                cells += [Text("—", style="yellow"), Text("absent", style="yellow")]
-                continue
-            cells.append(Text(str(tuple(t["shape"])), style="bold yellow" if shape_differs else ""))
-            axes = Text()
-            for k, (axis, size) in enumerate(zip(t["axes"], t["shape"], strict=True)):
-                other = other_side.get(name)
-                moved = other is None or k >= len(other["axes"]) or other["axes"][k] != axis
-                if k:
-                    axes.append(" × ")
-                axes.append(f"{axis}={size}", style="bold yellow" if moved else "")
-            cells.append(axes)
+    names = [n for n in TENSOR_ORDER if n in tensors_a or n in tensors_b]
+
+    def side(mine: dict[str, TensorDoc], other_side: dict[str, TensorDoc], name: str) -> tuple[Text, Text]:
+        t = mine.get(name)
+        if t is None:
+            return Text("—", style="yellow"), Text("absent", style="yellow")
+        shape_differs = f"tensors.{name}.shape" in differing or f"tensors.{name}" in differing
+        axes = Text()
+        other = other_side.get(name)
+        for k, (axis, size) in enumerate(zip(t["axes"], t["shape"], strict=True)):
+            moved = other is None or k >= len(other["axes"]) or other["axes"][k] != axis
+            if k:
+                axes.append(" × ")
+            axes.append(f"{axis}={size}", style="bold yellow" if moved else "")
+        return Text(str(tuple(t["shape"])), style="bold yellow" if shape_differs else ""), axes
+
+    def verdict(name: str) -> Text:
         marked = any(p.startswith(f"tensors.{name}") for p in differing)
-        numbers = _numbers(by_path.get(f"tensors.{name}.values"), both=name in tensors_a and name in tensors_b)
-        table.add_row(name, *cells, numbers, Text("≠" if marked else "=", style="bold yellow" if marked else "dim"))
+        text = Text("≠ " if marked else "= ", style="bold yellow" if marked else "dim")
+        both = name in tensors_a and name in tensors_b
+        return text.append_text(_numbers(by_path.get(f"tensors.{name}.values"), both=both))
+
+    def wide() -> Table:
+        table = titled_table("Shapes side by side (≠ marks what differs)")
+        table.add_column("tensor", style="bold")
+        for label in ("A shape", "A axes", "B shape", "B axes"):
+            table.add_column(label, no_wrap=True)
+        table.add_column("numbers", no_wrap=True)
+        for name in names:
+            table.add_row(name, *side(tensors_a, tensors_b, name), *side(tensors_b, tensors_a, name), verdict(name))
+        return table
+
+    def stacked() -> Table:
+        table = titled_table("Shapes, A above B (≠ marks what differs)")
+        table.add_column("tensor", style="bold")
+        table.add_column("")
+        table.add_column("shape", no_wrap=True)
+        table.add_column("axes", no_wrap=True)
+        table.add_column("numbers")
+        for name in names:
+            shape_a, axes_a = side(tensors_a, tensors_b, name)
+            shape_b, axes_b = side(tensors_b, tensors_a, name)
+            table.add_row(
+                name, "A\nB", Text("\n").join([shape_a, shape_b]), Text("\n").join([axes_a, axes_b]), verdict(name)
+            )
+        return table
+
+    table = first_fitting(width, wide, stacked)
     settings = titled_table("Settings that differ")
     settings.add_column("setting")
     settings.add_column("A")
@@ -85,7 +106,7 @@ def _numbers(entry: DifferenceDoc | None, *, both: bool) -> Text:
     if entry is None:
         return Text("equal", style="dim")
     if entry.get("relation") == "transposed":
-        return Text("same, axes moved", style="yellow")
+        return Text("same numbers, axes moved", style="yellow")
     top = entry.get("max_abs_diff")
     text = Text("differ" + ("" if top is None else f" by {top:.3g}"), style="bold yellow")
     words = entry.get("words") or []

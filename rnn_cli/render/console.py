@@ -1,24 +1,48 @@
-"""The rich console every human-facing renderer prints through."""
+"""The rich console every human-facing renderer prints through, and plain text for pipes."""
 
 from __future__ import annotations
 
-import os
+import io
+import re
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from .blocks import DEFAULT_WIDTH
+
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, RenderableType
+
+#: Narrower than this, the tables cannot be laid out without folding values.
+MIN_WIDTH = 60
+#: Spaces (and tabs) before the end of a line, keeping any colour codes that close it.
+_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
 
 
 def make_console(file: TextIO | None = None, *, record: bool = False, width: int | None = None) -> Console:
     """A console for tables: colour on a terminal only, following NO_COLOR and FORCE_COLOR.
 
-    Piped output gets no ANSI codes and is laid out 160 columns wide (or $COLUMNS) rather
-    than rich's 80, so tables are not folded for a pager or a file.
+    The width is the terminal's, or $COLUMNS, or 80 when neither says (a pipe, a file).
     """
     from rich.console import Console
 
-    console = Console(file=file or sys.stdout, highlight=False, record=record, width=width)
-    if width is None and not console.is_terminal and "COLUMNS" not in os.environ:
-        console.width = 160
-    return console
+    return Console(file=file or sys.stdout, highlight=False, record=record, width=width)
+
+
+def usable_width(console: Console) -> tuple[int, bool]:
+    """The width to lay tables out for, and whether the console's own (from $COLUMNS) was too narrow."""
+    if console.width < MIN_WIDTH:
+        return DEFAULT_WIDTH, True
+    return console.width, False
+
+
+def render_text(renderable: RenderableType, *, width: int, color: bool) -> str:
+    """The renderable as text with no line ending in white space: what a pipe or a file gets.
+
+    ``color`` keeps the styles as terminal codes (FORCE_COLOR into a pipe).
+    """
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=width, highlight=False, force_terminal=color)
+    with console.capture() as capture:
+        console.print(renderable)
+    return _TRAILING.sub(r"\1", capture.get())

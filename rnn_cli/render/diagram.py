@@ -34,19 +34,22 @@ def diagram(result: Result) -> Group:
         lines = Text()
         for k, direction in enumerate(("forward", "backward")[:d]):
             row = layer * d + k
-            arrow = "▶ steps 0 → last" if direction == "forward" else "◀ steps last → 0"
-            where = "its last step" if direction == "forward" else "step 0"
+            arrow = "▶ t=0 → last" if direction == "forward" else "◀ last → t=0"
+            where = "at its last step" if direction == "forward" else "at t=0"
             if k:
                 lines.append("\n")
             lines.append(f"{direction:<8} {arrow}", style="cyan" if k == 0 else "magenta")
-            lines.append(f"   final state, at {where} → h_n[{row}]" + (f", c_n[{row}]" if c.cell == "lstm" else ""))
+            lines.append(f"   final state {where} → h_n[{row}]" + (f", c_n[{row}]" if c.cell == "lstm" else ""))
         if d == 2:
             lines.append("\nthe two directions' outputs are concatenated on the last axis", style="dim")
         rows.append(Panel(lines, title=f"layer {layer}: {cell} cell", title_align="left", expand=False))
     rows.append(Text("  │", style="dim"))
     rows.append(Text("  ▼", style="dim"))
-    rows.append(Text(f"output ({_dims(result, 'output')})   every step of the last layer"))
-    rows.append(Text(f"h_n    ({_dims(result, 'h_n')})   last step of every layer and direction"))
+    rows.append(Text(f"output ({_dims(result, 'output')})"))
+    rows.append(Text("       every step of the last layer", style="dim"))
+    rows.append(Text(f"h_n    ({_dims(result, 'h_n')})"))
+    rows.append(Text("       the final state of every layer and direction", style="dim"))
     if "c_n" in result.tensors:
         rows.append(Text(f"c_n    ({_dims(result, 'c_n')})"))
+        rows.append(Text("       the final cell state of every layer and direction", style="dim"))
     return Group(*rows)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -10,29 +12,38 @@ from .blocks import shape_text, summarised, titled_table
 from .visible import visible
 
 
-def idioms_table(result: Result, max_rows: int) -> Table:
-    """Each expression, its shape, per word whether it is that word's final state, and why."""
-    table = titled_table("Using the output: expressions people write next, run on these tensors")
-    table.add_column("expression", style="bold", overflow="fold")
-    table.add_column("shape")
-    table.add_column("final state?")
-    table.add_column("what happens", overflow="fold")
+def idioms_section(result: Result, max_rows: int) -> Group:
+    """Each expression on a line of its own; under it its shape, per word whether it is that
+    word's final state, and what happened: a list, so it reads at any width."""
+    parts: list[RenderableType] = [
+        Text(),
+        Text("Using the output: expressions people write next, run on these tensors", style="bold"),
+        Text(
+            "final state: per word, ✓ where the value is that word's final state of the last layer "
+            "(both directions when bidirectional)",
+            style="dim",
+        ),
+    ]
     for idiom in result.idioms:
-        shape = "error" if idiom.error else ("scalar" if idiom.shape == () else shape_text(idiom.shape or ()))
-        note = Text()
+        parts.append(Text())
+        parts.append(Text(idiom.expression, style="bold cyan"))
+        facts = Text("shape ", style="dim")
         if idiom.error:
-            note.append("torch: ", style="bold red")
-            note.append(visible(idiom.error), style="red")
-            note.append("\n")
-        note.append(visible(idiom.note))
-        table.add_row(Text(idiom.expression), shape, _verdicts(idiom.final_state, max_rows), note)
-    table.caption = "final state? per word in order: ✓ equals its final state of the last layer (both directions)"
-    return table
+            facts.append("— torch refuses it", style="red")
+        else:
+            facts.append("scalar" if idiom.shape == () else shape_text(idiom.shape or ()))
+        if idiom.final_state is not None:
+            facts.append("   final state ", style="dim")
+            facts.append_text(_verdicts(idiom.final_state, max_rows))
+        lines = [facts]
+        if idiom.error:
+            lines.append(Text.assemble(("torch: ", "bold red"), (visible(idiom.error), "red")))
+        lines.append(Text(visible(idiom.note)))
+        parts.append(Padding(Group(*lines), (0, 0, 0, 2)))
+    return Group(*parts)
 
 
-def _verdicts(final_state: list[bool] | None, max_rows: int) -> Text:
-    if final_state is None:
-        return Text("—", style="dim")
+def _verdicts(final_state: list[bool], max_rows: int) -> Text:
     text = Text()
     for k, w in enumerate(summarised(len(final_state), max_rows)):
         if k:
@@ -51,14 +62,10 @@ def packed_table(result: Result, max_rows: int) -> Table | None:
     packed = result.packed
     if packed is None:
         return None
-    sorted_, unsorted = _ints(packed.sorted_indices, max_rows), _ints(packed.unsorted_indices, max_rows)
-    table = titled_table(
-        f"The PackedSequence: data {shape_text(packed.data_shape)} (every real token, step by step), "
-        f"sorted_indices {sorted_}, unsorted_indices {unsorted}"
-    )
+    table = titled_table(f"The PackedSequence: data {shape_text(packed.data_shape)}, every real token, step by step")
     table.add_column("step", justify="right")
     table.add_column("batch_sizes", justify="right")
-    table.add_column("words still running", overflow="fold")
+    table.add_column("words still running")
     order = packed.sorted_indices
     for t in summarised(len(packed.batch_sizes), max_rows):
         if t is None:
@@ -68,6 +75,10 @@ def packed_table(result: Result, max_rows: int) -> Table | None:
         names = ", ".join(visible(result.words[w]) for w in order[: min(running, 4)])
         more = f" and {running - 4} more" if running > 4 else ""
         table.add_row(str(t), str(running), Text(names + more))
+    table.caption = (
+        f"sorted_indices {_ints(packed.sorted_indices, max_rows)}, "
+        f"unsorted_indices {_ints(packed.unsorted_indices, max_rows)}"
+    )
     return table
 
 
@@ -76,7 +87,7 @@ def padding_table(result: Result, max_rows: int) -> Table | None:
     effects = result.padding_effects
     if effects is None:
         return None
-    table = titled_table("Padding effects: h_n with zero padding fed through vs the same words packed")
+    table = titled_table("Padding effects: h_n with the zero padding run through, against the same words packed")
     table.add_column("word")
     table.add_column("pad steps", justify="right")
     table.add_column("h_n max |diff|", justify="right")

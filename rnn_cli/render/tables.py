@@ -1,17 +1,33 @@
 """Rich tables for a person: vocabulary, shapes with named axes, values, parameters, checks.
 
-Every piece of user text goes in as a ``Text`` made visible first, never as markup.
+Every piece of user text goes in as a ``Text`` made visible first, never as markup. Each
+builder takes the reader's width and picks a layout that fits it without folding a value.
 """
 
 from __future__ import annotations
 
-from rich.console import RenderableType
+from collections.abc import Callable
+
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from ..core.budget import human_bytes
 from ..core.result import Result
-from .blocks import PAD, preview, shape_text, step_columns, summarised, titled_table, vector
+from .blocks import (
+    PAD,
+    chunked,
+    first_fitting,
+    fits,
+    halves,
+    preview,
+    section,
+    shape_text,
+    step_columns,
+    summarised,
+    titled_table,
+    vector,
+)
 from .visible import visible
 
 
@@ -20,7 +36,7 @@ def vocabulary_table(result: Result, max_rows: int) -> Table:
     table = titled_table(f"Vocabulary: input_size = {size} (first-appearance order)")
     table.add_column("index", justify="right")
     table.add_column("token")
-    table.add_column("one-hot vector")
+    table.add_column("one-hot vector", no_wrap=True)
     for i in summarised(size, max_rows):
         if i is None:
             table.add_row("…", Text(f"… {size - max_rows} more tokens …"), "")
@@ -29,88 +45,109 @@ def vocabulary_table(result: Result, max_rows: int) -> Table:
     return table
 
 
-def shapes_table(result: Result) -> Table:
-    table = titled_table("Shapes")
-    table.add_column("tensor", style="bold")
-    table.add_column("shape")
-    table.add_column("axes")
-    table.add_column("PyTorch's docs")
-    table.add_column("note")
-    for facts in result.tensors.values():
-        axes = " × ".join(f"{a}={s}" for a, s in zip(facts.layout.axes, facts.shape, strict=True))
-        table.add_row(facts.name, shape_text(facts.shape), axes, shape_text(facts.layout.symbols), facts.layout.note)
-    return table
+def shapes_section(result: Result, width: int) -> Group:
+    """Every tensor's shape, named axes and the docs' symbols; notes under the table when narrow."""
 
+    def table(*, docs: bool, notes: bool) -> Table:
+        made = titled_table("Shapes")
+        made.add_column("tensor", style="bold")
+        made.add_column("shape", no_wrap=True)
+        made.add_column("axes", no_wrap=True)
+        if docs:
+            made.add_column("PyTorch's docs", no_wrap=True)
+        if notes:
+            made.add_column("note")
+        for facts in result.tensors.values():
+            axes = Text(" × ".join(f"{a}={s}" for a, s in zip(facts.layout.axes, facts.shape, strict=True)))
+            symbols = shape_text(facts.layout.symbols)
+            if not docs:  # the docs' symbols on a line of their own, under the axes
+                axes.append(f"\n{symbols} in PyTorch's docs", style="dim")
+            row: list[RenderableType] = [facts.name, shape_text(facts.shape), axes]
+            row += [symbols] if docs else []
+            row += [facts.layout.note] if notes else []
+            made.add_row(*row)
+        return made
 
-def input_table(result: Result, max_rows: int) -> Table:
-    """The input by word and step, each cell the token whose one-hot row is there."""
-    steps = max(result.lengths)
-    table = _word_step_table(
-        f"input: the token at each step (shape {shape_text(result.tensors['input'].shape)})", steps
+    chosen = first_fitting(
+        width,
+        lambda: table(docs=True, notes=True),
+        lambda: table(docs=True, notes=False),
+        lambda: table(docs=False, notes=False),
     )
-    for w in summarised(len(result.words), max_rows):
-        if w is None:
-            table.add_row(*_more_words(result, max_rows, steps))
-            continue
+    parts: list[RenderableType] = [section(chosen)]
+    if len(chosen.columns) < 5:
+        for facts in result.tensors.values():
+            parts.append(Text.assemble((f"{facts.name}: ", "bold"), facts.layout.note))
+    return Group(*parts)
+
+
+def input_tables(result: Result, max_rows: int, width: int) -> list[Table]:
+    """The input by word and step, each cell the token whose one-hot row is there."""
+    words = list(summarised(len(result.words), max_rows))
+
+    def cell(w: int, t: int | None) -> Text:
         toks = result.tokens[w]
-        cells = [
-            Text("…") if t is None else Text(visible(toks[t])) if t < len(toks) else PAD for t in step_columns(steps)
-        ]
-        table.add_row(Text(visible(result.words[w])), *cells)
-    return table
+        if t is None:
+            return Text("…")
+        return Text(visible(toks[t])) if t < len(toks) else PAD.copy()
+
+    title = f"input: the token at each step t, shape {shape_text(result.tensors['input'].shape)}"
+    return _word_step_tables(result, title, words, cell, width, max_rows)
 
 
-def output_table(result: Result, max_rows: int) -> Table:
+def output_tables(result: Result, max_rows: int, width: int) -> list[Table]:
+    """The last layer's state at each step; a bidirectional state's halves stacked when narrow."""
     c = result.config
     out = result.batch_major("output")
-    steps = out.shape[1]
-    halves = " (forward | backward)" if c.bidirectional else ""
-    table = _word_step_table(
-        f"output: the last layer's state at each step{halves}, shape {shape_text(result.tensors['output'].shape)}",
-        steps,
-    )
     h = c.out_size
-    for w in summarised(len(result.words), max_rows):
-        if w is None:
-            table.add_row(*_more_words(result, max_rows, steps))
-            continue
-        cells: list[RenderableType] = []
-        for t in step_columns(steps):
+    words = list(summarised(len(result.words), max_rows))
+    title = f"output: the last layer's state at each step t, shape {shape_text(result.tensors['output'].shape)}"
+    if c.bidirectional:
+        title += " (→ forward, ← backward half)"
+
+    def tables(stacked: bool) -> list[Table]:
+        def cell(w: int, t: int | None) -> Text:
             if t is None:
-                cells.append(Text("…"))
-                continue
+                return Text("…")
             if t >= result.lengths[w] and c.padding == "packed":
-                cells.append(PAD)
-                continue
-            cell = (
-                Text.assemble(vector(out[w, t, :h]), " | ", vector(out[w, t, h:]))
-                if c.bidirectional
-                else vector(out[w, t])
-            )
+                return PAD.copy()
+            made = halves(out[w, t, :h], out[w, t, h:], stacked=stacked) if c.bidirectional else vector(out[w, t])
             if t >= result.lengths[w]:  # zero padding ran through the cell here
-                cell.append(" pad", style="bold yellow")
-            cells.append(cell)
-        table.add_row(Text(visible(result.words[w])), *cells)
-    return table
+                made.append(" pad", style="bold yellow")
+            return made
+
+        return _word_step_tables(result, title, words, cell, width, max_rows)
+
+    side_by_side = tables(stacked=False)
+    if not c.bidirectional:
+        return side_by_side
+    stacked = tables(stacked=True)  # forward above backward: narrower cells, more steps to a table
+    fewer = len(stacked) < len(side_by_side) or not all(fits(t, width) for t in side_by_side)
+    return stacked if fewer else side_by_side
 
 
-def state_table(result: Result, name: str, max_rows: int) -> Table:
-    """h_n or c_n: one row per (layer, direction), one column per word."""
+def state_tables(result: Result, name: str, max_rows: int, width: int) -> list[Table]:
+    """h_n or c_n: one row per (layer, direction), one column per word, as many as fit."""
     values = result.tensors[name].values
     words = list(summarised(len(result.words), max_rows))
-    table = titled_table(
-        f"{name}: final state per layer and direction, shape {shape_text(tuple(values.shape))}"
-        " (batch is axis 1 whatever batch_first says)"
+    title = (
+        f"{name}: final state per layer and direction, shape {shape_text(tuple(values.shape))}; "
+        "batch is axis 1 whatever batch_first says"
     )
-    table.add_column("row", justify="right")
-    table.add_column("layer", justify="right")
-    table.add_column("direction")
-    for w in words:
-        table.add_column(Text("…") if w is None else Text(visible(result.words[w])))
-    for row, (layer, direction) in enumerate(result.h_n_rows):
-        cells = [Text("…") if w is None else vector(values[row, w]) for w in words]
-        table.add_row(str(row), str(layer), direction, *cells)
-    return table
+
+    def make(columns: list[int], first: bool) -> Table:
+        table = titled_table(title if first else f"{name}, continued")
+        table.add_column("row", justify="right")
+        table.add_column("layer", no_wrap=True)
+        shown = [words[k] for k in columns]
+        for w in shown:
+            table.add_column(Text("…") if w is None else Text(visible(result.words[w])), no_wrap=True)
+        for row, (layer, direction) in enumerate(result.h_n_rows):
+            cells = [Text("…") if w is None else vector(values[row, w]) for w in shown]
+            table.add_row(str(row), f"{layer} {direction}", *cells)
+        return table
+
+    return chunked(make, len(words), width)
 
 
 def lengths_table(result: Result, max_rows: int) -> Table:
@@ -123,7 +160,7 @@ def lengths_table(result: Result, max_rows: int) -> Table:
     table = titled_table(title)
     table.add_column("word")
     table.add_column("length", justify="right")
-    table.add_column("step of output equal to its h_n row (checked)")
+    table.add_column("step of output equal to its h_n row (checked)", no_wrap=True)
     for w in summarised(len(result.words), max_rows):
         if w is None:
             table.add_row(Text(f"… {len(result.words) - max_rows} more words …"), "", "")
@@ -142,30 +179,42 @@ def lengths_table(result: Result, max_rows: int) -> Table:
     return table
 
 
-def parameters_table(result: Result, *, values: bool) -> Table:
-    table = titled_table("Parameters, in named_parameters() order")
-    table.add_column("name", style="bold")
-    table.add_column("shape")
-    table.add_column("PyTorch's docs")
-    table.add_column("elements", justify="right")
-    table.add_column("gate rows")
-    if values:
-        table.add_column("values")
-    for p in result.parameters:
-        row: list[RenderableType] = [
-            p.name,
-            shape_text(p.shape),
-            shape_text(p.symbols),
-            f"{p.numel:,}",
-            gate_rows(p.gates, p.shape[0]),
-        ]
-        if values:
-            row.append(preview(p.values))
-        table.add_row(*row)
-    table.caption = (
-        f"total {result.parameter_count:,} parameters, {human_bytes(result.parameter_bytes)} of {result.config.dtype}"
-    )
-    return table
+def parameters_table(result: Result, *, values: bool, width: int) -> Table:
+    """Every parameter with its docs' shape and gate rows; those and the values under the name when narrow."""
+
+    def table(*, stacked: bool) -> Table:
+        made = titled_table("Parameters, in named_parameters() order")
+        made.add_column("name", style="bold", no_wrap=True)
+        made.add_column("shape", no_wrap=True)
+        made.add_column("PyTorch's docs", no_wrap=True)
+        made.add_column("elements", justify="right")
+        if not stacked:
+            made.add_column("gate rows", no_wrap=True)
+            if values:
+                made.add_column("values", no_wrap=True)
+        for p in result.parameters:
+            name = Text(p.name)
+            gates = gate_rows(p.gates, p.shape[0])
+            if stacked:
+                if p.gates:
+                    name.append("\n  gates ", style="dim")
+                    name.append_text(gates)
+                if values:
+                    name.append("\n  ", style="dim")
+                    name.append_text(preview(p.values))
+            row: list[RenderableType] = [name, shape_text(p.shape), shape_text(p.symbols), f"{p.numel:,}"]
+            if not stacked:
+                row.append(gates)
+                if values:
+                    row.append(preview(p.values))
+            made.add_row(*row)
+        made.caption = (
+            f"total {result.parameter_count:,} parameters, "
+            f"{human_bytes(result.parameter_bytes)} of {result.config.dtype}"
+        )
+        return made
+
+    return first_fitting(width, lambda: table(stacked=False), lambda: table(stacked=True))
 
 
 def gate_rows(gates: str, rows: int) -> Text:
@@ -176,17 +225,33 @@ def gate_rows(gates: str, rows: int) -> Text:
     return Text(" ".join(f"{g} {k * size}:{(k + 1) * size}" for k, g in enumerate(gates)))
 
 
-def _word_step_table(title: str, steps: int) -> Table:
-    table = titled_table(title)
-    table.add_column("word")
-    for t in step_columns(steps):
-        table.add_column("…" if t is None else f"step {t}")
-    return table
+def _word_step_tables(
+    result: Result,
+    title: str,
+    words: list[int | None],
+    cell: Callable[[int, int | None], Text],
+    width: int,
+    max_rows: int,
+) -> list[Table]:
+    """A word-by-step grid, cut into as many tables of steps as the width needs."""
+    steps = step_columns(max(result.lengths))
 
+    def make(columns: list[int], first: bool) -> Table:
+        shown = [steps[k] for k in columns]
+        numbered = [t for t in shown if t is not None]
+        span = f", steps {numbered[0]} to {numbered[-1]}" if numbered else ""
+        table = titled_table(title if first else f"… continued{span}")
+        table.add_column("word")
+        for t in shown:
+            table.add_column("…" if t is None else f"t={t}", no_wrap=True)
+        for w in words:
+            if w is None:
+                table.add_row(Text(f"… {len(result.words) - max_rows} more words …"), *([""] * len(shown)))
+                continue
+            table.add_row(Text(visible(result.words[w])), *[cell(w, t) for t in shown])
+        return table
 
-def _more_words(result: Result, max_rows: int, steps: int) -> list[RenderableType]:
-    width = len(list(step_columns(steps)))
-    return [Text(f"… {len(result.words) - max_rows} more words …"), *([""] * width)]
+    return chunked(make, len(steps), width)
 
 
 def _one_hot(i: int, size: int) -> str:
