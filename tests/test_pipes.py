@@ -337,7 +337,7 @@ def test_force_color_when_piped() -> None:
 
 
 @pytest.mark.process
-@pytest.mark.parametrize("mode", [["--max-rows", "4000"], ["--json"], ["--batch"]])
+@pytest.mark.parametrize("mode", [["--max-rows", "400"], ["--json"], ["--batch"]])
 def test_a_reader_that_closes_the_pipe_early_ends_it_quietly(mode: list[str], tmp_path: Path) -> None:
     words = tmp_path / "words.txt"
     words.write_text(" ".join(f"w{i:04d}" for i in range(3000)))

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from ..core.errors import BadInput, RunFailure
-from .options import Options, OptionSpec, Scope, flag
+from .options import Options, OptionSpec, Scope, cli_names, flag
 from .streams import write_stdout
 
 #: A request line longer than this is refused without being parsed.
@@ -34,13 +34,15 @@ KEYS = _keys()
 
 
 def check_batch_options(base: Options) -> None:
-    """Refuse, before any line is read, command-line options that cannot apply to a batch."""
-    if base.words or base.file:
+    """Refuse, before any line is read, command-line options that cannot apply to a batch,
+    and defaults every request would fail on (``--hidden 0``)."""
+    if base.words or base.file is not None:
         raise BadInput("--batch reads its requests on stdin: give no words or --file")
     declared = Options.declared()
     for name in base.given():
         if name not in _BESIDE_BATCH and Scope.BATCH not in declared[name].scope:
             raise BadInput(f"{flag(name)} does not apply to --batch, which answers each request with one JSON line")
+    base.config().validated(cli_names())
 
 
 def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
@@ -51,6 +53,8 @@ def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
         if not line:
             return
         number += 1
+        if number == 1:
+            line = line.removeprefix(b"\xef\xbb\xbf")  # a byte order mark some editors write
         if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
             while line and not line.endswith(b"\n"):
                 line = stream.readline(MAX_LINE_BYTES)
@@ -69,7 +73,9 @@ def parse_request(raw: bytes | None, base: Options) -> Options:
         raise BadInput(f"line is not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start})") from None
     try:
         request = json.loads(text, parse_constant=_no_constants)
-    except (ValueError, RecursionError) as error:
+    except RecursionError:
+        raise BadInput("not JSON that rnn-shapes reads: nested too deeply") from None
+    except ValueError as error:
         raise BadInput(f"not JSON: {str(error)[:200]}") from None
     if not isinstance(request, dict):
         raise BadInput(f"a request is a JSON object, not {_json_type(request)}")
@@ -160,4 +166,6 @@ def run_batch(stream: BinaryIO, base: Options) -> int:
 
 def batch_from_stdin(base: Options) -> int:
     check_batch_options(base)
+    if sys.stdin is None:
+        raise BadInput("--batch reads its requests on stdin, which is closed")
     return run_batch(sys.stdin.buffer, base)

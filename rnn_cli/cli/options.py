@@ -11,6 +11,7 @@ import dataclasses
 import os
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Flag, auto
 from typing import TYPE_CHECKING, Annotated, Any
@@ -208,6 +209,19 @@ class Options:
             names=cli_names(),
         )
 
+    def reading_budget(self) -> Callable[[int, int, int, int], None]:
+        """Holds words still being read to --max-memory (see inputs): refuse as soon as they are over."""
+        from ..core.budget import check_memory, estimate_from
+
+        config, limit, names = self.config().validated(cli_names()), self.memory_limit(), cli_names()
+        values, traced = self.json_out and not self.no_values, self.traced_words()
+
+        def budget(words: int, longest: int, tokens: int, distinct: int) -> None:
+            estimate = estimate_from(config, words, longest, tokens, distinct, values=values, trace_words=traced)
+            check_memory(estimate, limit, names, so_far=True)
+
+        return budget
+
     def traced_words(self) -> int:
         return self.steps_words if self.steps else 0
 
@@ -220,11 +234,20 @@ class Options:
             raise BadInput(f"--max-rows must be at least 2 (got {self.max_rows})")
         if self.steps_words < 1:
             raise BadInput(f"--steps-words must be at least 1 (got {self.steps_words})")
-        if self.json_out and self.code:
-            raise BadInput("--json and --code both want stdout: choose one")
+        given = {name for name, value in self.values().items() if value is not None and value is not False}
+        for first, second, why in CONFLICTS:
+            if first in given and second in given:
+                raise BadInput(f"{flag(first)} and {flag(second)}: {why}")
+        files = [(name, getattr(self, name)) for name in ("svg", "html", "plot") if getattr(self, name)]
+        for k, (name, path) in enumerate(files):
+            for other, other_path in files[k + 1 :]:
+                if os.path.realpath(path) == os.path.realpath(other_path):
+                    raise BadInput(f"{flag(name)} and {flag(other)} name the same file {path!r}: give each its own")
         if self.max_steps < 1:
             raise BadInput(f"--max-steps must be at least 1 (got {self.max_steps})")
         self.memory_limit()
+        if self.file == "":
+            raise BadInput("--file needs a path ('-' for stdin)")
         for name in ("svg", "html", "plot"):
             path = getattr(self, name)
             if path is not None:
@@ -235,6 +258,16 @@ class Options:
             from ..render.plot import require_matplotlib
 
             require_matplotlib()
+
+
+#: Options that cannot go together, and why: the command line, batch requests and --vs all
+#: refuse them through Options.check.
+CONFLICTS = [
+    ("json_out", "code", "both want stdout: choose one"),
+    ("vs", "code", "--code reproduces one run and --vs compares two: choose one"),
+    ("vs", "steps", "--steps traces one run and --vs compares two: trace each on its own"),
+    ("vs", "plot", "--plot draws one run and --vs compares two: plot each on its own"),
+]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,17 @@ JSON_BYTES_PER_VALUE = 64
 
 
 def estimate_bytes(config: Config, lengths: list[int], vocab_size: int, *, values: bool, trace_words: int = 0) -> int:
-    """An upper-side estimate of the peak bytes of a run, verification and output included.
+    """An upper-side estimate of the peak bytes of a run, verification and output included."""
+    return estimate_from(
+        config, len(lengths), max(lengths), sum(lengths), vocab_size, values=values, trace_words=trace_words
+    )
+
+
+def estimate_from(
+    config: Config, n: int, steps: int, tokens: int, vocab_size: int, *, values: bool, trace_words: int = 0
+) -> int:
+    """The estimate from the batch's size alone (words, longest, tokens, vocabulary), so a
+    reader can keep it up to date while words still arrive and stop before the run is too big.
 
     It follows what the run allocates: the one-hot batch (and the int64 ``one_hot`` it is
     scattered from), torch's packed and padded outputs with its gate workspace per layer,
@@ -26,7 +36,6 @@ def estimate_bytes(config: Config, lengths: list[int], vocab_size: int, *, value
     idioms' logits and losses, and the JSON text when values are printed.
     """
     item = 4 if config.dtype == "float32" else 8
-    n, steps, tokens = len(lengths), max(lengths), sum(lengths)
     cells = n * steps
     d, h_out, h = config.directions, config.out_size, config.hidden_size
     gates = gate_count(config.cell)
@@ -89,11 +98,13 @@ def check_work(config: Config, longest: int, names: Mapping[str, str] | None = N
         )
 
 
-def check_memory(estimate: int, limit: int, names: Mapping[str, str] | None = None) -> None:
+def check_memory(estimate: int, limit: int, names: Mapping[str, str] | None = None, *, so_far: bool = False) -> None:
+    """Refuse a run estimated over ``limit``; ``so_far``: the words read so far already are."""
     if estimate > limit:
         option = SettingNames(names or {})["max_memory"]
+        what = "the words read so far already need" if so_far else "this run needs"
         raise BadInput(
-            f"this run needs about {human_bytes(estimate)}, over the {human_bytes(limit)} limit; "
+            f"{what} about {human_bytes(estimate)}, over the {human_bytes(limit)} limit; "
             f"raise it with {_suggest(option, estimate)} if you mean it"
         )
 

@@ -35,6 +35,14 @@ app = typer.Typer(
 )
 
 
+class _InternalError(Exception):
+    """A bug of ours, its traceback already printed when --traceback asked for it."""
+
+    def __init__(self, error: Exception, *, shown: bool) -> None:
+        super().__init__(str(error))
+        self.error, self.shown = error, shown
+
+
 def command(ctx: typer.Context, **values: Any) -> None:
     """Show every shape and value of PyTorch's RNN, LSTM and GRU for a batch of words."""
     options = Options(**values)
@@ -42,23 +50,12 @@ def command(ctx: typer.Context, **values: Any) -> None:
 
     try:
         status = dispatch(options, ctx)
-    except BadInput as error:
-        error_line(str(error))
-        raise typer.Exit(ExitStatus.BAD_INPUT) from None
-    except RunFailure as error:
-        error_line(str(error))
-        raise typer.Exit(ExitStatus.FAILURE) from None
-    except BrokenPipeError:
-        # The reader has all it wanted (| head): not an error. Typer would call it exit 1.
-        _silence_stdout()
-        raise typer.Exit(ExitStatus.OK) from None
-    except (KeyboardInterrupt, MemoryError, typer.Exit):
+    except (BadInput, RunFailure, OSError, KeyboardInterrupt, MemoryError, typer.Exit):
         raise
     except Exception as error:  # a bug of ours
         if options.traceback:
             traceback.print_exc(file=sys.stderr)
-        internal_error(error, shown=options.traceback)
-        raise typer.Exit(ExitStatus.FAILURE) from None
+        raise _InternalError(error, shown=options.traceback) from None
     if status:
         raise typer.Exit(status)
 
@@ -94,38 +91,60 @@ class Command(typer.core.TyperCommand):
     ) -> NoReturn:
         try:
             code = super().main(args, "rnn-shapes", complete_var, standalone_mode=False, **extra)
-        except typer.TyperException as error:  # usage: unknown option, bad value, bad choice
-            format_message = getattr(error, "format_message", None)
-            message = format_message() if format_message else str(error)
-            error_line(f"{message} (see rnn-shapes --help)")
-            code = getattr(error, "exit_code", ExitStatus.BAD_INPUT)
-        except (typer.Abort, KeyboardInterrupt):
-            code = ExitStatus.INTERRUPTED
-        except BrokenPipeError:
-            _silence_stdout()
-            code = ExitStatus.OK
-        except MemoryError:
-            error_line("out of memory; lower --max-memory's estimate by using fewer or shorter words")
-            code = ExitStatus.FAILURE
-        except Exception as error:  # a bug of ours, outside the command: still one line
-            internal_error(error, shown=False)
-            code = ExitStatus.FAILURE
+        except BaseException as error:  # every way a run can end, each to one status and one line
+            code = ending(error)
         try:
             sys.stdout.flush()
         except BrokenPipeError:
             _silence_stdout()
+        except (OSError, RunFailure) as error:
+            if not code:
+                error_line(str(error) if isinstance(error, RunFailure) else f"cannot write to stdout: {error}")
+                code = ExitStatus.FAILURE
+            sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - nothing is left to flush at exit
         sys.exit(int(code or 0))
+
+
+def ending(error: BaseException) -> int:
+    """The exit status for how a run ended, after saying why in one line on stderr."""
+    if isinstance(error, typer.Exit):
+        return int(error.exit_code)
+    if isinstance(error, typer.TyperException):  # usage: unknown option, bad value, bad choice
+        format_message = getattr(error, "format_message", None)
+        error_line(f"{format_message() if format_message else error} (see rnn-shapes --help)")
+        return int(getattr(error, "exit_code", ExitStatus.BAD_INPUT))
+    if isinstance(error, BadInput):
+        error_line(str(error))
+        return ExitStatus.BAD_INPUT
+    if isinstance(error, RunFailure):
+        error_line(str(error))
+        return ExitStatus.FAILURE
+    if isinstance(error, BrokenPipeError):  # the reader has all it wanted (| head): not an error
+        _silence_stdout()
+        return ExitStatus.OK
+    if isinstance(error, typer.Abort | KeyboardInterrupt):
+        return ExitStatus.INTERRUPTED
+    if isinstance(error, MemoryError):
+        error_line("out of memory; lower --max-memory's estimate by using fewer or shorter words")
+        return ExitStatus.FAILURE
+    if isinstance(error, OSError):  # the machine said no: a file, a directory, a device
+        where = f": {error.filename}" if error.filename else ""
+        error_line(f"{error.strerror or error}{where}")
+        return ExitStatus.FAILURE
+    if isinstance(error, _InternalError):
+        internal_error(error.error, shown=error.shown)
+        return ExitStatus.FAILURE
+    if isinstance(error, Exception):  # a bug of ours, outside the command: still one line
+        internal_error(error, shown=False)
+        return ExitStatus.FAILURE
+    raise error  # SystemExit and the like are not ours to map
 
 
 app.command(cls=Command)(command)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(encoding="utf-8", errors="backslashreplace")
+    """Run the command (the console script comes through rnn_cli.entry, which guards signals and streams)."""
     app()
 
 
