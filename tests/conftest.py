@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -51,6 +52,15 @@ def invoke_json(*args: str) -> dict[str, Any]:
 
 def _refuse(name: str) -> None:
     raise AssertionError(f"non-strict JSON token {name}")
+
+
+#: What differs between two runs of the same arguments: the measured forward time.
+_TIMING = re.compile(r'"forward_seconds":[^,}]+|(?<=\nforward) +[0-9.]+ (?:µs|ms|s)(?= )')
+
+
+def stable(text: str) -> str:
+    """Output with its one measured figure, the forward's time, masked."""
+    return _TIMING.sub(lambda m: '"forward_seconds":0' if m.group().startswith('"') else " <time>", text)
 
 
 def strict_loads(text: str) -> Any:

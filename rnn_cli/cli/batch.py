@@ -25,12 +25,14 @@ MAX_LINE_BYTES = 1024 * 1024
 _BESIDE_BATCH = {"batch", "json_out", "traceback"}
 
 
-def _keys() -> dict[str, OptionSpec]:
-    """Request keys, as a user writes them (``no-values`` or ``no_values``; ``json`` is --json)."""
-    return {name: spec for name, spec in Options.declared().items() if Scope.BATCH in spec.scope}
+def _key(spec: OptionSpec) -> str:
+    """A request key is the long option without its dashes (``no-values`` for --no-values)."""
+    return spec.flags[0].removeprefix("--") if spec.flags else spec.name
 
 
-KEYS = _keys()
+#: Every option by its request key, and the keys a request may use.
+ALL_KEYS = {_key(spec): spec for spec in Options.declared().values()}
+KEYS = {key: spec for key, spec in ALL_KEYS.items() if Scope.BATCH in spec.scope}
 
 
 def check_batch_options(base: Options) -> None:
@@ -81,18 +83,17 @@ def parse_request(raw: bytes | None, base: Options) -> Options:
         raise BadInput(f"a request is a JSON object, not {_json_type(request)}")
     settings: dict[str, Any] = {}
     for key, value in request.items():
-        name = key.replace("-", "_")
-        if name == "json":
-            name = "json_out"
-        spec = KEYS.get(name)
+        spelled = key.replace("_", "-")  # no_values and no-values alike
+        spec = KEYS.get(spelled)
         if spec is None:
-            if name in Options.declared():
+            if spelled in ALL_KEYS:
                 raise BadInput(f"key {key!r} is not available in batch mode")
-            known = ", ".join(sorted(k.replace("_", "-") for k in KEYS))
-            raise BadInput(f"unknown key {key!r}; keys are named like the long options: {known}")
-        settings[name] = _check_type(key, value, spec.kind)
-    if "words" not in settings:
-        raise BadInput('a request needs "words", a list of strings')
+            raise BadInput(f"unknown key {key!r}; keys are named like the long options: {', '.join(sorted(KEYS))}")
+        settings[spec.name] = _check_type(key, value, spec.kind)
+    if "words" not in settings and not {"batch_size", "seq_len", "lengths"} & set(settings):
+        raise BadInput(
+            'a request needs "words", a list of strings (or sizes: "batch-size" and "seq-len", or "lengths")'
+        )
     return dataclasses.replace(base, **settings)
 
 
@@ -153,7 +154,7 @@ def run_batch(stream: BinaryIO, base: Options) -> int:
             request = parse_request(raw, base)
             request.check()
             result = run_plan(dataclasses.replace(request, json_out=True).plan(request.words or []))
-            line = document_text(result, values=not request.no_values)
+            line = document_text(result, values=request.shows_values())
         except (BadInput, RunFailure) as error:
             failed = True
             line = dumps({"error": {"message": str(error), "line": number}})

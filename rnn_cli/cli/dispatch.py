@@ -49,7 +49,7 @@ def _show_one(options: Options, result: Result) -> None:
 
         write_stdout(script(result))
         return
-    values = not options.no_values
+    values = options.shows_values()
     if options.json_out:
         from ..render.json_doc import document_text
 
@@ -108,7 +108,7 @@ def _compare(options: Options, a: Result, b: Result) -> None:
     from ..render.differences import comparison_document
     from ..render.json_doc import document, dumps
 
-    values = options.json_out and not options.no_values
+    values = options.json_out and options.shows_values()
     doc = comparison_document(document(a, values=values), document(b, values=values), value_differences(a, b))
     if options.json_out:
         write_stdout(dumps(doc) + "\n")

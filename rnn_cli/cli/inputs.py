@@ -33,6 +33,8 @@ def gather_words(options: Options) -> list[str]:
         return words_from_file(options.file, budget)
     if options.words:
         return words_from_arguments(options.words)
+    if options.random_input() is not None:
+        return []  # sizes stand in for words: stdin is not read
     if sys.stdin is not None and not stdin_is_terminal():
         return words_from_stream(sys.stdin.buffer, "stdin", budget)
     return []  # the core explains that words are needed (a terminal, or stdin closed)

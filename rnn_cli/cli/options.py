@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..core.config import Cell, Config, Device, Dtype, Nonlinearity, Padding, Tokenizer
+from ..core.config import Cell, Config, Device, Dtype, InitialState, Nonlinearity, Padding, Tokenizer
 from ..core.errors import BadInput
 from ..core.tokens import DEFAULT_MAX_STEPS
 
 if TYPE_CHECKING:
-    from ..core.explore import Plan
+    from ..core.explore import Plan, RandomInput
 
 
 class Scope(Flag):
@@ -91,6 +91,47 @@ class Options:
         typer.Option(metavar="TOKENS", help="Explicit vocabulary order, e.g. 'helo'.", show_default=False),
         RUN,
     ] = None
+    module: Annotated[
+        str | None,
+        typer.Option(
+            metavar="CALL",
+            help='Your constructor, e.g. "nn.LSTM(300, 512, num_layers=2, batch_first=True)": read, never run.',
+            show_default=False,
+        ),
+        RUN,
+    ] = None
+    input_size: Annotated[
+        int | None,
+        typer.Option(help="input_size, for random features (else the input decides).", show_default=False),
+        RUN,
+    ] = None
+    embed: Annotated[int, typer.Option(help="An nn.Embedding of this width in front: the input is token ids."), RUN] = 0
+    h0: Annotated[
+        InitialState | None,
+        typer.Option("--h0", help="Pass h_0 (and c_0) explicitly: zeros or seeded random.", show_default=False),
+        RUN,
+    ] = None
+    batch_size: Annotated[
+        int | None, typer.Option(help="Sizes instead of words: N, with --seq-len.", show_default=False), RUN
+    ] = None
+    seq_len: Annotated[
+        int | None, typer.Option(help="Sizes instead of words: L, with --batch-size.", show_default=False), RUN
+    ] = None
+    lengths: Annotated[
+        str | None,
+        typer.Option(
+            metavar="L,L,...", help="Sizes instead of words, one length a row, e.g. 100,80,3.", show_default=False
+        ),
+        RUN,
+    ] = None
+    vocab_size: Annotated[
+        int | None,
+        typer.Option(
+            help="With sizes: random token ids in [0, V), one-hot or embedded (else random features).",
+            show_default=False,
+        ),
+        RUN,
+    ] = None
     file: Annotated[
         str | None,
         typer.Option(
@@ -100,6 +141,9 @@ class Options:
     ] = None
     json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout."), Scope.COMMAND] = False
     no_values: Annotated[bool, typer.Option("--no-values", help="Shapes only: leave values out."), SHOWN] = False
+    values_wanted: Annotated[
+        bool, typer.Option("--values", help="Values too when running sizes instead of words (summarised)."), SHOWN
+    ] = False
     max_rows: Annotated[int, typer.Option(help="Words shown in tables before summarising."), Scope.COMMAND] = 10
     max_steps: Annotated[int, typer.Option(help="Longest word accepted, in tokens."), RUN] = DEFAULT_MAX_STEPS
     max_memory: Annotated[
@@ -177,21 +221,66 @@ class Options:
     # -- the core's view of the options ------------------------------------------------------
 
     def config(self) -> Config:
-        """The run's settings (unvalidated: ``prepare`` validates them with CLI names)."""
-        return Config(
-            hidden_size=self.hidden,
-            cell=self.cell,
-            num_layers=self.layers,
-            bidirectional=self.bidirectional,
-            nonlinearity=self.nonlinearity,
-            bias=not self.no_bias,
-            proj_size=self.proj_size,
-            batch_first=not self.seq_first,
-            padding=self.padding,
-            dtype=self.dtype,
-            device=self.device,
-            seed=self.seed,
-        )
+        """The run's settings (unvalidated: ``prepare`` validates them with CLI names).
+
+        --module sets what its constructor says; an option given as well must agree with it.
+        """
+        settings: dict[str, Any] = {
+            "hidden_size": self.hidden,
+            "cell": self.cell,
+            "num_layers": self.layers,
+            "bidirectional": self.bidirectional,
+            "nonlinearity": self.nonlinearity,
+            "bias": not self.no_bias,
+            "proj_size": self.proj_size,
+            "batch_first": not self.seq_first,
+            "padding": self.padding,
+            "dtype": self.dtype,
+            "device": self.device,
+            "seed": self.seed,
+            "input_size": self.input_size,
+            "embed": self.embed,
+            "initial_state": self.h0 or "default",
+        }
+        if self.module is not None:
+            from .module_text import parse_module
+
+            given = self.given()
+            for key, value in parse_module(self.module).items():
+                option = CONFIG_FIELDS.get(key, key)
+                if option in given and settings[key] != value:
+                    raise BadInput(f"{flag(option)} contradicts --module's {key}={value!r}: say it once, in one place")
+                settings[key] = value
+        return Config(**settings)
+
+    def random_input(self) -> RandomInput | None:
+        """Sizes instead of words, when asked for: --batch-size and --seq-len, or --lengths."""
+        from ..core.explore import RandomInput
+
+        sizes = (self.batch_size, self.seq_len)
+        if self.lengths is not None:
+            if any(size is not None for size in sizes):
+                raise BadInput("give --lengths, or --batch-size and --seq-len, not both")
+            try:
+                lengths = tuple(int(part) for part in self.lengths.replace(" ", "").split(","))
+            except ValueError:
+                raise BadInput(
+                    f"--lengths takes whole numbers separated by commas, e.g. 100,80,3 (got {self.lengths!r})"
+                ) from None
+            return RandomInput(lengths, self.vocab_size)
+        if all(size is None for size in sizes):
+            if self.vocab_size is not None:
+                raise BadInput("--vocab-size goes with sizes: --batch-size and --seq-len, or --lengths")
+            return None
+        if self.batch_size is None or self.seq_len is None:
+            raise BadInput("sizes need both --batch-size and --seq-len (or --lengths)")
+        if self.batch_size < 1 or self.seq_len < 1:
+            raise BadInput(f"--batch-size and --seq-len must be at least 1 (got {self.batch_size} and {self.seq_len})")
+        return RandomInput((self.seq_len,) * self.batch_size, self.vocab_size)
+
+    def shows_values(self) -> bool:
+        """Values are shown for words unless --no-values; for sizes only with --values."""
+        return self.values_wanted or (not self.no_values and self.random_input() is None)
 
     def plan(self, words: list[str]) -> Plan:
         """Everything checked that needs no torch, every setting named as the command line names it."""
@@ -204,9 +293,10 @@ class Options:
             trace_words=self.traced_words(),
             max_steps=self.max_steps,
             max_memory=self.memory_limit(),
-            values=self.json_out and not self.no_values,
+            values=self.json_out and self.shows_values(),
             tokenizer=self.tokens,
             names=cli_names(),
+            random=self.random_input(),
         )
 
     def reading_budget(self) -> Callable[[int, int, int, int], None]:
@@ -214,10 +304,11 @@ class Options:
         from ..core.budget import check_memory, estimate_from
 
         config, limit, names = self.config().validated(cli_names()), self.memory_limit(), cli_names()
-        values, traced = self.json_out and not self.no_values, self.traced_words()
+        values, traced = self.json_out and self.shows_values(), self.traced_words()
 
         def budget(words: int, longest: int, tokens: int, distinct: int) -> None:
-            estimate = estimate_from(config, words, longest, tokens, distinct, values=values, trace_words=traced)
+            width = config.embed or distinct
+            estimate = estimate_from(config, words, longest, tokens, width, values=values, trace_words=traced)
             check_memory(estimate, limit, names, so_far=True)
 
         return budget
@@ -267,6 +358,7 @@ CONFLICTS = [
     ("vs", "code", "--code reproduces one run and --vs compares two: choose one"),
     ("vs", "steps", "--steps traces one run and --vs compares two: trace each on its own"),
     ("vs", "plot", "--plot draws one run and --vs compares two: plot each on its own"),
+    ("values_wanted", "no_values", "one asks for values, the other leaves them out"),
 ]
 
 
@@ -311,6 +403,7 @@ CONFIG_FIELDS = {
     "bias": "no_bias",
     "batch_first": "seq_first",
     "tokenizer": "tokens",
+    "initial_state": "h0",
 }
 
 

@@ -21,6 +21,10 @@ Dtype = Literal["float32", "float64"]
 Device = Literal["cpu", "cuda", "auto"]
 Tokenizer = Literal["graphemes", "codepoints"]
 Direction = Literal["forward", "backward"]
+#: Where a run's input comes from: words, or seeded random tokens or features of given sizes.
+Source = Literal["words", "random tokens", "random features"]
+#: The initial state the module starts from: torch's default (zeros, not passed), or passed.
+InitialState = Literal["default", "zeros", "random"]
 DIRECTIONS: tuple[Direction, Direction] = ("forward", "backward")
 
 CELLS: tuple[Cell, ...] = get_args(Cell)
@@ -53,6 +57,13 @@ class Config:
     dtype: Dtype = "float32"
     device: Device = "cpu"
     seed: int = 0
+    #: The module's input_size; None takes it from the input (the vocabulary, or embed).
+    input_size: int | None = None
+    #: Between layers in training; the run is inference (eval mode), where it does nothing.
+    dropout: float = 0.0
+    #: An nn.Embedding of this width in front of the recurrent layer; 0 for none (one-hot).
+    embed: int = 0
+    initial_state: InitialState = "default"
 
     @property
     def directions(self) -> int:
@@ -74,9 +85,20 @@ class Config:
         by default a setting is named by its field.
         """
         name = SettingNames(names or {})
-        for field, kind in (("cell", Cell), ("padding", Padding), ("dtype", Dtype), ("device", Device)):
+        for field, kind in (
+            ("cell", Cell),
+            ("padding", Padding),
+            ("dtype", Dtype),
+            ("device", Device),
+            ("initial_state", InitialState),
+        ):
             _choice(name[field], getattr(self, field), get_args(kind))
         _whole(name["hidden_size"], self.hidden_size, low=1)
+        _whole(name["embed"], self.embed, low=0)
+        if self.input_size is not None:
+            _whole(name["input_size"], self.input_size, low=1)
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, int | float) or not 0 <= self.dropout < 1:
+            raise BadInput(f"{name['dropout']} must be a number from 0 up to (not including) 1 (got {self.dropout!r})")
         _whole(name["num_layers"], self.num_layers, low=1)
         _whole(name["proj_size"], self.proj_size, low=0)
         _whole(name["seed"], self.seed, low=0, high=MAX_SEED)

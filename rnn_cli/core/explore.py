@@ -2,40 +2,110 @@
 
 ``prepare`` does everything that needs no torch (settings, tokens, the work and memory
 budget), so a caller can refuse a bad request, or two (``--vs``), before torch is imported;
-``run_plan`` does the rest. ``explore`` is both, for Python callers.
+``run_plan`` does the rest. ``explore`` is both, for Python callers. Instead of words, a run
+can take sizes (``RandomInput``): seeded random tokens or features for a practitioner's
+model and batch; instead of a seeded new module, the caller's own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+import contextlib
+import difflib
+import statistics
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
-from .budget import DEFAULT_MAX_MEMORY, check_memory, check_work, estimate_bytes, mult_adds
-from .config import Config, Tokenizer
-from .errors import BadInput, RunFailure
+from .budget import DEFAULT_MAX_MEMORY, check_memory, check_work, estimate_from, mult_adds
+from .config import Config, Source, Tokenizer
+from .errors import BadInput, RunFailure, SettingNames
 from .layout import h_n_rows, parameter_layouts, tensor_layouts
-from .result import PackedFacts, PaddingEffect, ParameterFacts, Result, TensorFacts
+from .result import Cost, PackedFacts, PaddingEffect, ParameterFacts, Result, TensorFacts
 from .tokens import DEFAULT_MAX_STEPS, Tokenized, tokenize_words
 
 if TYPE_CHECKING:
     import torch
 
 _SETTINGS = {f.name for f in fields(Config)}
+#: What people call settings, by the field they mean: explore(hidden=2) suggests hidden_size.
+_ALIASES = {
+    "hidden": "hidden_size",
+    "layers": "num_layers",
+    "n_layers": "num_layers",
+    "seq_first": "batch_first",
+    "no_bias": "bias",
+    "type": "cell",
+    "mode": "cell",
+    "embedding": "embed",
+    "h0": "initial_state",
+    "h_0": "initial_state",
+    "tokens": "tokenizer",
+}
+#: Below this many multiply-adds a run uses one thread: more threads only wait for each other,
+#: and they take cores from processes running beside it (measured: 5,000 words at hidden 64,
+#: 2e8 multiply-adds, run as fast on one thread as on two; 50,000 words gain 15% from two).
+PARALLEL_MULT_ADDS = 200_000_000
+#: The tensors whose bytes a forward pass leaves behind: what torchinfo calls activations.
+_ACTIVATIONS = ("output", "h_n", "c_n")
+#: Above this many multiply-adds the hand-written recurrence recomputes the first VERIFY_WORDS
+#: words only: every layer, direction and step of them, against torch's rows for those words.
+#: A 64 x 100 two-layer bidirectional LSTM of 512 (6e10) would otherwise spend twice torch's time
+#: in the check alone.
+VERIFY_ALL_MULT_ADDS = 10_000_000_000
+VERIFY_WORDS = 4
+#: A forward this slow is timed as it ran; a faster one is timed again, warm, a few times.
+WARM_TIMING_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class RandomInput:
+    """Sizes instead of words: seeded random token ids in [0, vocab_size) when it is given
+    (one-hot, or embedded), else dense random features of the module's input_size."""
+
+    lengths: tuple[int, ...]
+    vocab_size: int | None = None
+
+    @property
+    def source(self) -> Source:
+        return "random tokens" if self.vocab_size else "random features"
 
 
 @dataclass(frozen=True)
 class Plan:
     """A request that passed every check that needs no torch: ready to run."""
 
-    config: Config
-    tokenized: Tokenized
+    config: Config  # validated, input_size resolved
+    tokenized: Tokenized | None
+    random: RandomInput | None
     tokenizer: Tokenizer
     trace_words: int
+    #: The caller's own module, run instead of a seeded new one.
+    module: Any = field(default=None, compare=False)
+
+    @property
+    def lengths(self) -> list[int]:
+        return self.tokenized.lengths if self.tokenized else list(self.random.lengths if self.random else ())
+
+    @property
+    def vocab_size(self) -> int:
+        """The tokens' vocabulary: the words', or the random tokens'; 0 for features."""
+        if self.tokenized is not None:
+            return len(self.tokenized.vocabulary)
+        return (self.random.vocab_size if self.random else None) or 0
+
+    @property
+    def source(self) -> Source:
+        return self.random.source if self.random else "words"
+
+    @property
+    def labels(self) -> list[str]:
+        """What each batch row is called: its word, or #0, #1, ... for random input."""
+        return self.tokenized.words if self.tokenized else [f"#{i}" for i in range(len(self.lengths))]
 
 
 def prepare(
-    words: Sequence[str],
+    words: Sequence[str] | None,
     config: Config,
     *,
     vocab: str | Sequence[str] | None = None,
@@ -45,22 +115,73 @@ def prepare(
     values: bool = True,
     tokenizer: Tokenizer = "graphemes",
     names: Mapping[str, str] | None = None,
+    random: RandomInput | None = None,
+    module: Any = None,
 ) -> Plan:
     """Validate, tokenize and budget a request without importing torch.
 
     Raises :class:`BadInput` naming each setting as ``names`` calls it.
     """
+    name = SettingNames(names or {})
     config = config.validated(names)
-    tokenized = tokenize_words(words, vocab, max_steps=max_steps, tokenizer=tokenizer, names=names)
-    check_work(config, max(tokenized.lengths), names)
-    traced = min(trace_words, len(tokenized.words))
-    estimate = estimate_bytes(config, tokenized.lengths, len(tokenized.vocabulary), values=values, trace_words=traced)
+    tokenized = None
+    if random is None:
+        tokenized = tokenize_words(words or [], vocab, max_steps=max_steps, tokenizer=tokenizer, names=names)
+        lengths, vocab_size = tokenized.lengths, len(tokenized.vocabulary)
+    else:
+        if words:
+            raise BadInput(f"sizes ({name['lengths']}) stand in for words: give one or the other")
+        lengths, vocab_size = _checked_sizes(random, name, max_steps)
+    width = _input_width(config, vocab_size, name, random)
+    config = replace(config, input_size=width)
+    check_work(config, max(lengths), names)
+    traced = min(trace_words, len(lengths))
+    estimate = estimate_from(config, len(lengths), max(lengths), sum(lengths), width, values=values, trace_words=traced)
     check_memory(estimate, max_memory, names)
-    return Plan(config, tokenized, tokenizer, traced)
+    return Plan(config, tokenized, random, tokenizer, traced, module)
+
+
+def _checked_sizes(random: RandomInput, name: SettingNames, max_steps: int) -> tuple[list[int], int]:
+    lengths = list(random.lengths)
+    if not lengths:
+        raise BadInput(f"{name['lengths']} needs at least one length")
+    for length in lengths:
+        if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+            raise BadInput(f"{name['lengths']} are whole numbers of at least 1 (got {length!r})")
+    if max(lengths) > max_steps:
+        raise BadInput(f"a length of {max(lengths)} is over the limit of {max_steps} ({name['max_steps']})")
+    vocab_size = random.vocab_size or 0
+    if random.vocab_size is not None and (isinstance(vocab_size, bool) or vocab_size < 1):
+        raise BadInput(f"{name['vocab_size']} must be at least 1 (got {random.vocab_size!r})")
+    return lengths, vocab_size
+
+
+def _input_width(config: Config, vocab_size: int, name: SettingNames, random: RandomInput | None) -> int:
+    """The recurrent layer's input_size, as the input decides it, checked against the one given."""
+    if not vocab_size:  # random features: as wide as the module takes
+        if config.embed:
+            raise BadInput(f"{name['embed']} embeds tokens: give words, or {name['vocab_size']} for random tokens")
+        if config.input_size is None:
+            raise BadInput(
+                f"random features need a width: {name['input_size']} N, a module, or {name['vocab_size']} V for tokens"
+            )
+        return config.input_size
+    width = config.embed or vocab_size
+    if config.input_size is not None and config.input_size != width:
+        what = "the words' vocabulary" if random is None else f"{name['vocab_size']}"
+        if config.embed:
+            raise BadInput(
+                f"{name['input_size']} is {config.input_size}, but the embedding in front is {config.embed} wide"
+            )
+        raise BadInput(
+            f"{name['input_size']} is {config.input_size}, but {what} has {vocab_size} tokens, one-hot "
+            f"{vocab_size} wide: put an embedding in front ({name['embed']} {config.input_size}), or give sizes"
+        )
+    return width
 
 
 def explore(
-    words: Sequence[str],
+    words: Sequence[str] | None = None,
     config: Config | None = None,
     *,
     vocab: str | Sequence[str] | None = None,
@@ -69,21 +190,41 @@ def explore(
     max_memory: int = DEFAULT_MAX_MEMORY,
     values: bool = True,
     tokenizer: Tokenizer = "graphemes",
+    lengths: Sequence[int] | None = None,
+    vocab_size: int | None = None,
+    module: Any = None,
     **settings: Any,
 ) -> Result:
     """Run one recurrent layer over ``words`` and return every shape, value and check.
 
     Settings are :class:`Config` fields (``hidden_size=2, cell="lstm", ...``), given
-    directly or as ``config``. Raises :class:`BadInput` for a request that cannot be run and
+    directly or as ``config``. Instead of words, ``lengths`` (with ``vocab_size`` for random
+    tokens) runs seeded random input of those sizes. ``module`` runs your own
+    ``nn.RNN``/``nn.LSTM``/``nn.GRU``, its weights, dtype and device, instead of a seeded
+    new one. Raises :class:`BadInput` for a request that cannot be run and
     :class:`RunFailure` when torch's answer disagrees with the hand-computed recurrence.
     """
     unknown = sorted(set(settings) - _SETTINGS)
     if unknown:
-        raise BadInput(f"unknown setting {unknown[0]!r}")
+        guess = _ALIASES.get(unknown[0]) or next(iter(difflib.get_close_matches(unknown[0], _SETTINGS, n=1)), None)
+        raise BadInput(f"unknown setting {unknown[0]!r}" + (f"; did you mean {guess}?" if guess else ""))
+    if module is not None:
+        from_module = module_config(module)
+        clash = [k for k, v in settings.items() if k in from_module and from_module[k] != v]
+        if clash:
+            raise BadInput(
+                f"{clash[0]}={settings[clash[0]]!r} contradicts the module's {clash[0]}={from_module[clash[0]]!r}"
+            )
+        settings = {**settings, **from_module}
     if config is None:
         config = Config(**settings)
     elif settings:
         config = replace(config, **settings)
+    random = None
+    if lengths is not None:
+        random = RandomInput(tuple(lengths), vocab_size)
+    elif vocab_size is not None:
+        raise BadInput("vocab_size goes with lengths: random tokens of those lengths")
     plan = prepare(
         words,
         config,
@@ -93,19 +234,43 @@ def explore(
         max_memory=max_memory,
         values=values,
         tokenizer=tokenizer,
+        random=random,
+        module=module,
     )
     return run_plan(plan)
 
 
-#: Below this many multiply-adds a run uses one thread: more threads only wait for each other,
-#: and they take cores from processes running beside it (measured: 5,000 words at hidden 64,
-#: 2e8 multiply-adds, run as fast on one thread as on two; 50,000 words gain 15% from two).
-PARALLEL_MULT_ADDS = 200_000_000
+def module_config(module: Any) -> dict[str, Any]:
+    """The settings of a caller's own module, read from it."""
+    import torch
+
+    kinds = {torch.nn.RNN: "rnn", torch.nn.LSTM: "lstm", torch.nn.GRU: "gru"}
+    cell = next((name for kind, name in kinds.items() if type(module) is kind), None)
+    if cell is None:
+        raise BadInput(f"module must be a torch.nn.RNN, LSTM or GRU, not {type(module).__name__}")
+    weight = module.weight_ih_l0
+    dtype = {torch.float32: "float32", torch.float64: "float64"}.get(weight.dtype)
+    if dtype is None:
+        raise BadInput(f"module's dtype is {weight.dtype}; rnn-shapes checks float32 and float64 runs")
+    return {
+        "cell": cell,
+        "input_size": module.input_size,
+        "hidden_size": module.hidden_size,
+        "num_layers": module.num_layers,
+        "bidirectional": module.bidirectional,
+        "nonlinearity": module.nonlinearity if cell == "rnn" else None,
+        "bias": module.bias,
+        "proj_size": module.proj_size,
+        "batch_first": module.batch_first,
+        "dropout": float(module.dropout),
+        "dtype": dtype,
+        "device": "cuda" if weight.device.type == "cuda" else "cpu",
+    }
 
 
 def plan_work(plan: Plan) -> int:
     """Multiply-adds of the plan's forward pass."""
-    return mult_adds(plan.config, plan.tokenized.lengths, len(plan.tokenized.vocabulary))
+    return mult_adds(plan.config, plan.lengths, plan.config.input_size or 0)
 
 
 def run_plan(plan: Plan) -> Result:
@@ -127,59 +292,119 @@ def _run(plan: Plan) -> Result:
     import torch
 
     from .checks import against_reference, agreeing_diff, identities
-    from .encode import one_hot_batch, token_codes
-    from .forward import constructor_call, resolve_device, run_forward
+    from .encode import initial_states, one_hot_batch, padded_ids, random_codes, random_features, token_codes
+    from .forward import build_module, construct_embedding, constructor_call, resolve_device, run_forward
     from .idioms import RunTensors, check_idioms
     from .reference import recurrence
 
-    config, tokenized = plan.config, plan.tokenized
+    config, lengths = plan.config, plan.lengths
     device = resolve_device(config.device)
     if device != config.device:
         config = replace(config, device=device)
-    batch, lengths = one_hot_batch(
-        tokenized.flat,
-        tokenized.lengths,
-        len(tokenized.vocabulary),
-        batch_first=config.batch_first,
-        dtype=getattr(torch, config.dtype),
-    )
-    forward = run_forward(config, batch, lengths)
-    params = dict(forward.module.named_parameters())
-    batch_major_in = batch if config.batch_first else batch.transpose(0, 1)
-    reference = recurrence(
-        config, params, batch_major_in, lengths, order=forward.sorted_indices, trace_words=plan.trace_words
-    )
-
-    output_bm = forward.output if config.batch_first else forward.output.transpose(0, 1)
-    if reference.packed:  # compare the rows torch computed, before pad_packed_sequence spreads them out
-        assert forward.packed_output is not None
-        actual = {"output": forward.packed_output, "h_n": forward.h_n}
+    dtype = getattr(torch, config.dtype)
+    width, vocab_size = config.input_size or 0, plan.vocab_size
+    n, steps = len(lengths), max(lengths)
+    lengths_t = torch.tensor(lengths, dtype=torch.int64)
+    codes = None
+    produced: dict[str, torch.Tensor] = {}
+    embedding = None
+    if plan.source == "random features":
+        batch = random_features(lengths, width, config.seed, batch_first=config.batch_first, dtype=dtype)
+        produced["input"] = batch
     else:
-        actual = {"output": output_bm, "h_n": forward.h_n}
-    expected = {"output": reference.output, "h_n": reference.h_n}
-    if forward.c_n is not None and reference.c_n is not None:
-        actual["c_n"], expected["c_n"] = forward.c_n, reference.c_n
-    comparison = against_reference(actual, expected, config.dtype)
+        codes = token_codes(plan.tokenized.flat) if plan.tokenized else random_codes(lengths, vocab_size, config.seed)
+        if config.embed:
+            ids = padded_ids(codes, lengths, vocab_size, batch_first=config.batch_first)
+            embedding = construct_embedding(config, vocab_size)
+            batch = embedding(ids.to(device)).cpu()
+            produced["input"], produced["embedded"] = ids, batch
+        else:
+            batch, lengths_t = one_hot_batch(codes, lengths, vocab_size, batch_first=config.batch_first, dtype=dtype)
+            produced["input"] = batch
+    initial = None
+    rows, lstm = config.num_layers * config.directions, config.cell == "lstm"
+    if config.initial_state != "default":
+        h0, c0 = initial_states(
+            config.initial_state, rows, n, config.out_size, config.hidden_size if lstm else None, config.seed, dtype
+        )
+        initial = (h0, c0)
+        produced["h_0"] = h0
+        if c0 is not None:
+            produced["c_0"] = c0
+    passed: Any = None if initial is None else (initial if lstm else initial[0])
+    passed = _to_device(passed, device)
+    module = plan.module if plan.module is not None else build_module(config, width)
+    with _inference(module):
+        start = time.perf_counter()
+        forward = run_forward(config, batch, lengths_t, module, passed)
+        cold = time.perf_counter() - start
+        forward_seconds, timing = _time_forward(
+            lambda: run_forward(config, batch, lengths_t, module, passed), cold, device
+        )
+    params = dict(module.named_parameters())
+    batch_major_in = batch if config.batch_first else batch.transpose(0, 1)
+    output_bm = forward.output if config.batch_first else forward.output.transpose(0, 1)
+    checked = n if plan_work(plan) <= VERIFY_ALL_MULT_ADDS else min(n, VERIFY_WORDS)
+    if checked == n:
+        reference = recurrence(
+            config,
+            params,
+            batch_major_in,
+            lengths_t,
+            order=forward.sorted_indices,
+            trace_words=plan.trace_words,
+            initial=initial,
+        )
+        if reference.packed:  # compare the rows torch computed, before pad_packed_sequence spreads them out
+            assert forward.packed_output is not None
+            actual = {"output": forward.packed_output, "h_n": forward.h_n}
+        else:
+            actual = {"output": output_bm, "h_n": forward.h_n}
+        expected = {"output": reference.output, "h_n": reference.h_n}
+        if forward.c_n is not None and reference.c_n is not None:
+            actual["c_n"], expected["c_n"] = forward.c_n, reference.c_n
+    else:  # a very large run: the first words, recomputed whole (every layer, direction and step)
+        first = (
+            None
+            if initial is None
+            else (initial[0][:, :checked], None if initial[1] is None else initial[1][:, :checked])
+        )
+        reference = recurrence(
+            config,
+            params,
+            batch_major_in[:checked],
+            lengths_t[:checked],
+            trace_words=plan.trace_words,
+            initial=first,
+            whole_layer_projection=True,
+        )
+        actual = {"output": output_bm[:checked], "h_n": forward.h_n[:, :checked]}
+        expected = {"output": reference.padded_output(lengths_t[:checked], steps), "h_n": reference.h_n}
+        if forward.c_n is not None and reference.c_n is not None:
+            actual["c_n"], expected["c_n"] = forward.c_n[:, :checked], reference.c_n
+    comparison = replace(against_reference(actual, expected, config.dtype), words_checked=checked)
 
-    n, steps, vocab_size = len(tokenized.words), int(lengths.max()), len(tokenized.vocabulary)
-    layouts = tensor_layouts(config, n, steps, vocab_size)
-    produced = {"input": batch, "output": forward.output, "h_n": forward.h_n}
+    layouts = tensor_layouts(config, n, steps, width, source=plan.source, vocab_size=vocab_size)
+    produced.update({"output": forward.output, "h_n": forward.h_n})
     if forward.c_n is not None:
         produced["c_n"] = forward.c_n
-    tensors = {name: TensorFacts(name, layouts[name], values) for name, values in produced.items()}
+    tensors = {name: TensorFacts(name, layouts[name], produced[name]) for name in layouts}
     for name, facts in tensors.items():
         if facts.shape != facts.layout.shape:  # torch and the documented formula must agree
             raise RunFailure(f"{name} has shape {facts.shape}, documented {facts.layout.shape}")
-    documented = {p.name: p for p in parameter_layouts(config, vocab_size)}
-    # copies: the module is cached, and a Result must not share storage with it
+    documented = {p.name: p for p in parameter_layouts(config, width, vocab_size)}
+    named = ([("embedding.weight", embedding.weight)] if embedding is not None else []) + list(params.items())
+    # copies: the module is cached (or the caller's), and a Result must not share storage with it
     parameters = [
         ParameterFacts(name, documented[name].symbols, p.detach().cpu().clone(), documented[name].gates)
-        for name, p in params.items()
+        for name, p in named
     ]
-    last_step = [length - 1 for length in tokenized.lengths] if config.padding == "packed" else [steps - 1] * n
+    last_step = [length - 1 for length in lengths] if config.padding == "packed" else [steps - 1] * n
     top = (config.num_layers - 1) * config.directions
     if config.padding == "packed":
-        final_h_n = reference.h_n  # the hand-written recurrence, over each word's real tokens
+        # the hand-written recurrence over each word's real tokens; torch's own, checked on the
+        # first words, when a very large run recomputed only those
+        final_h_n = reference.h_n if checked == n else forward.h_n
         packed = PackedFacts(
             forward.packed_data_shape or (),
             forward.batch_sizes or [],
@@ -188,44 +413,61 @@ def _run(plan: Plan) -> Result:
         )
         padding_effects = None
     else:  # the same module over the same words, packed: what each word's final state would be
-        final_h_n = run_forward(replace(config, padding="packed"), batch, lengths, module=forward.module).h_n
+        with _inference(module):
+            final_h_n = run_forward(replace(config, padding="packed"), batch, lengths_t, module, passed).h_n
         packed = None
         padding_effects = [
             PaddingEffect(word, steps - length, float(agreeing_diff(forward.h_n[:, w], final_h_n[:, w]).max()))
-            for w, (word, length) in enumerate(zip(tokenized.words, tokenized.lengths, strict=True))
+            for w, (word, length) in enumerate(zip(plan.labels, lengths, strict=True))
         ]
     final = torch.cat([final_h_n[row] for row in range(top, top + config.directions)], dim=1)
-    idioms = check_idioms(
-        RunTensors(
-            config=config,
-            module=forward.module,
-            words=tokenized.words,
-            batch=batch.to(config.device),
-            lengths=lengths,
-            output=forward.output,
-            h_n=forward.h_n,
-            c_n=forward.c_n,
-            final=final,
-            flat_tokens=token_codes(tokenized.flat),
-            vocab_size=vocab_size,
-            atol=comparison.atol,
-            rtol=comparison.rtol,
-        ),
-        large=plan_work(plan) >= PARALLEL_MULT_ADDS,
-    )
+    with _inference(module):
+        idioms = check_idioms(
+            RunTensors(
+                config=config,
+                module=module,
+                words=plan.labels,
+                batch=batch.to(device),
+                lengths=lengths_t,
+                output=forward.output,
+                h_n=forward.h_n,
+                c_n=forward.c_n,
+                final=final,
+                flat_tokens=codes,
+                vocab_size=vocab_size,
+                atol=comparison.atol,
+                rtol=comparison.rtol,
+            ),
+            large=plan_work(plan) >= PARALLEL_MULT_ADDS,
+        )
     if not comparison.ok:
         raise RunFailure(
             f"torch's answer differs from the hand-computed recurrence by "
             f"{comparison.max_abs_diff:.3g} (tolerance {comparison.atol:g} + "
             f"{comparison.rtol:g}*|value|)"
         )
+    parameter_count = sum(p.numel for p in parameters)
+    cost = Cost(
+        parameters=parameter_count,
+        parameter_bytes=sum(p.numel * p.values.element_size() for p in parameters),
+        mult_adds=plan_work(plan),
+        activation_bytes=sum(
+            tensors[k].values.numel() * tensors[k].values.element_size() for k in _ACTIVATIONS if k in tensors
+        ),
+        forward_seconds=forward_seconds,
+        threads=torch.get_num_threads(),
+        timing=timing,
+    )
+    call = constructor_call(config, width)
+    if embedding is not None:
+        call = f"torch.nn.Embedding({vocab_size + 1}, {config.embed}, padding_idx={vocab_size}) -> {call}"
     return Result(
         config=config,
-        words=tokenized.words,
-        tokens=tokenized.tokens,
-        lengths=tokenized.lengths,
-        vocabulary=tokenized.vocabulary,
-        call=constructor_call(config, vocab_size),
+        words=plan.labels,
+        tokens=plan.tokenized.tokens if plan.tokenized else [],
+        lengths=lengths,
+        vocabulary=plan.tokenized.vocabulary if plan.tokenized else [],
+        call=call,
         tensors=tensors,
         parameters=parameters,
         h_n_rows=h_n_rows(config),
@@ -238,7 +480,47 @@ def _run(plan: Plan) -> Result:
         idioms=idioms,
         packed=packed,
         padding_effects=padding_effects,
+        input_size=width,
+        source=plan.source,
+        cost=cost,
     )
+
+
+def _to_device(state: Any, device: str) -> Any:
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(s.to(device) for s in state)
+    return state.to(device)
+
+
+@contextlib.contextmanager
+def _inference(module: Any) -> Iterator[None]:
+    """The module in eval mode for the run (dropout does nothing), as the caller left it after."""
+    training = bool(module.training)
+    if training:
+        module.eval()
+    try:
+        yield
+    finally:
+        if training:
+            module.train()
+
+
+def _time_forward(again: Callable[[], object], cold: float, device: str) -> tuple[float, str]:
+    """One forward's seconds: a slow one as it ran; a fast one again, warm, up to three times."""
+    if cold >= WARM_TIMING_SECONDS:
+        return cold, "the run's own forward"
+    times: list[float] = []
+    while len(times) < 3 and sum(times) < WARM_TIMING_SECONDS:
+        start = time.perf_counter()
+        again()
+        if device == "cuda":
+            import torch
+
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), f"median of {len(times)} warm forwards"
 
 
 def _index_list(indices: torch.Tensor | None, n: int) -> list[int]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .config import TORCH_CLASS, Config, Device
+from .encode import EMBEDDING_SEED, generator
 from .errors import RunFailure
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ def module_kwargs(config: Config, input_size: int) -> dict[str, Any]:
         kwargs["bias"] = False
     if config.batch_first:
         kwargs["batch_first"] = True
+    if config.dropout:
+        kwargs["dropout"] = config.dropout
     if config.bidirectional:
         kwargs["bidirectional"] = True
     if config.proj_size:
@@ -97,7 +100,25 @@ def construct_module(config: Config, input_size: int) -> torch.nn.RNNBase:
     module: torch.nn.RNNBase = cls(
         **module_kwargs(config, input_size), dtype=getattr(torch, config.dtype), device=config.device
     )
-    return module
+    return module.eval()  # inference: dropout between layers does nothing
+
+
+def construct_embedding(config: Config, vocab_size: int) -> torch.nn.Embedding:
+    """nn.Embedding(V + 1, embed, padding_idx=V): row V is the padding token's, all zeros.
+
+    Its weights are drawn from a generator of the run's seed, not torch's global one, so the
+    recurrent module's weights are the same with or without an embedding in front.
+    """
+    import torch
+
+    embedding = torch.nn.Embedding(
+        vocab_size + 1, config.embed, padding_idx=vocab_size, dtype=getattr(torch, config.dtype), device=config.device
+    )
+    with torch.no_grad():
+        weights = torch.randn(vocab_size + 1, config.embed, generator=generator(config.seed, EMBEDDING_SEED))
+        weights[vocab_size] = 0
+        embedding.weight.copy_(weights)
+    return embedding.eval()
 
 
 @dataclass
@@ -130,9 +151,14 @@ def quiet_projection(config: Config) -> Iterator[None]:
 
 
 def run_forward(
-    config: Config, batch: torch.Tensor, lengths: torch.Tensor, module: torch.nn.RNNBase | None = None
+    config: Config,
+    batch: torch.Tensor,
+    lengths: torch.Tensor,
+    module: torch.nn.RNNBase | None = None,
+    initial: torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> Forward:
-    """Build (or take) the module and run it under ``no_grad``, packed or zero-padded."""
+    """Build (or take) the module and run it under ``no_grad``, packed or zero-padded,
+    from ``initial`` (h_0, or (h_0, c_0)) when given."""
     import torch
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -143,10 +169,10 @@ def run_forward(
     with torch.no_grad(), quiet_projection(config):
         if config.padding == "packed":
             packed = pack_padded_sequence(batch, lengths, batch_first=config.batch_first, enforce_sorted=False)
-            packed_out, state = module(packed)
+            packed_out, state = module(packed, initial)
             output, _ = pad_packed_sequence(packed_out, batch_first=config.batch_first, total_length=int(lengths.max()))
         else:
-            output, state = module(batch)
+            output, state = module(batch, initial)
     h_n, c_n = state if isinstance(state, tuple) else (state, None)
     return Forward(
         module=module,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from .config import DIRECTIONS, GATES, Config, Direction, gate_count
+from .config import DIRECTIONS, GATES, Config, Direction, Source, gate_count
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,12 @@ class Layout:
     note: str
 
 
-def tensor_layouts(config: Config, batch: int, steps: int, input_size: int) -> dict[str, Layout]:
-    """The input, output, h_n (and c_n for LSTM) layouts of a run."""
+def tensor_layouts(
+    config: Config, batch: int, steps: int, input_size: int, *, source: Source = "words", vocab_size: int = 0
+) -> dict[str, Layout]:
+    """The layouts of a run's tensors in the order they flow: input (and, with an embedding,
+    the token ids then the embedded vectors), the initial states when passed, output, h_n
+    (and c_n for LSTM)."""
     d, h_out, h_cell = config.directions, config.out_size, config.hidden_size
     rows = d * config.num_layers
     out_axis = ("direction*" if d == 2 else "") + ("proj" if config.proj_size else "hidden")
@@ -37,25 +41,41 @@ def tensor_layouts(config: Config, batch: int, steps: int, input_size: int) -> d
     n, l_ = (batch, "batch", "N"), (steps, "seq", "L")
     first, second = (l_, n) if seq_major else (n, l_)
     order = "(seq, batch, ...) as batch_first=False" if seq_major else "(batch, seq, ...) as batch_first=True"
-    layouts = {
-        "input": Layout(*ordered(first, second, (input_size, "input", "H_in")), f"one-hot; {order}"),
-        "output": Layout(
-            *ordered(first, second, (d * h_out, out_axis, "D*H_out" if d == 2 else "H_out")),
-            "last layer, every step" + ("; forward half then backward half" if d == 2 else ""),
+    states = {
+        "h_n": (
+            (rows, "layer*direction", "D*num_layers"),
+            n,
+            (h_out, "proj" if config.proj_size else "hidden", "H_out"),
         ),
-        "h_n": Layout(
-            *ordered(
-                (rows, "layer*direction", "D*num_layers"),
-                n,
-                (h_out, "proj" if config.proj_size else "hidden", "H_out"),
-            ),
-            "batch is axis 1 whatever batch_first says; rows are layer-major",
-        ),
+        "c_n": ((rows, "layer*direction", "D*num_layers"), n, (h_cell, "cell", "H_cell")),
     }
+    layouts: dict[str, Layout] = {}
+    if config.embed:
+        layouts["input"] = Layout(*ordered(first, second), f"token ids, {vocab_size} for padding; {order}")
+        layouts["embedded"] = Layout(
+            *ordered(first, second, (input_size, "embed", "H_in")),
+            f"nn.Embedding({vocab_size + 1}, {input_size}, padding_idx={vocab_size}) of the ids: the layer's input",
+        )
+    else:
+        what = "random features, seeded" if source == "random features" else "one-hot"
+        layouts["input"] = Layout(*ordered(first, second, (input_size, "input", "H_in")), f"{what}; {order}")
+    if config.initial_state != "default":
+        passed = "passed as the initial state: batch is axis 1 even with batch_first=True"
+        layouts["h_0"] = Layout(*ordered(*states["h_n"]), f"{config.initial_state}, {passed}")
+        if config.cell == "lstm":
+            layouts["c_0"] = Layout(*ordered(*states["c_n"]), f"{config.initial_state}, {passed}")
+    layouts.update(
+        {
+            "output": Layout(
+                *ordered(first, second, (d * h_out, out_axis, "D*H_out" if d == 2 else "H_out")),
+                "last layer, every step" + ("; forward half then backward half" if d == 2 else ""),
+            ),
+            "h_n": Layout(*ordered(*states["h_n"]), "batch is axis 1 whatever batch_first says; rows are layer-major"),
+        }
+    )
     if config.cell == "lstm":
         layouts["c_n"] = Layout(
-            *ordered((rows, "layer*direction", "D*num_layers"), n, (h_cell, "cell", "H_cell")),
-            "cell state: hidden_size wide even with proj_size; batch is axis 1",
+            *ordered(*states["c_n"]), "cell state: hidden_size wide even with proj_size; batch is axis 1"
         )
     return layouts
 
@@ -76,8 +96,9 @@ class ParameterLayout:
 
 
 @functools.lru_cache(maxsize=64)
-def parameter_layouts(config: Config, input_size: int) -> tuple[ParameterLayout, ...]:
-    """Every parameter in ``named_parameters()`` order, with its documented symbolic shape."""
+def parameter_layouts(config: Config, input_size: int, vocab_size: int = 0) -> tuple[ParameterLayout, ...]:
+    """Every parameter in ``named_parameters()`` order, with its documented symbolic shape
+    (the embedding's first, when there is one)."""
     gates = gate_count(config.cell)
     g = f"{gates}*" if gates > 1 else ""
     order = GATES[config.cell]
@@ -85,6 +106,8 @@ def parameter_layouts(config: Config, input_size: int) -> tuple[ParameterLayout,
     cell_sym = "H_cell" if lstm else "H_out"
     d, h_out, h_cell = config.directions, config.out_size, config.hidden_size
     params: list[ParameterLayout] = []
+    if config.embed:
+        params.append(ParameterLayout("embedding.weight", (vocab_size + 1, config.embed), ("V+1", "H_in")))
     for layer in range(config.num_layers):
         in_size, in_sym = (input_size, "H_in") if layer == 0 else (d * h_out, "D*H_out" if d == 2 else "H_out")
         for direction in range(d):

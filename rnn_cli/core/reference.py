@@ -31,6 +31,23 @@ class Reference:
     trace: list[TraceStep] = field(default_factory=list)
     #: True when ``output`` is in the packed layout (rows step by step, longest words first).
     packed: bool = False
+    #: The row order of the packed layout (longest words first).
+    order: torch.Tensor | None = None
+
+    def padded_output(self, lengths: torch.Tensor, steps: int) -> torch.Tensor:
+        """``output`` batch-major (N, steps, width), zeros past each word's end, in word order."""
+        import torch
+
+        if not self.packed:
+            return self.output
+        assert self.order is not None
+        n, width = len(lengths), self.output.shape[-1]
+        running = torch.arange(steps)[:, None] < lengths[self.order][None, :]  # (L, N): step-major, sorted
+        spread = self.output.new_zeros(steps, n, width)
+        spread[running] = self.output  # packed rows run step by step, longest words first
+        padded = torch.empty_like(spread.transpose(0, 1))
+        padded[self.order] = spread.transpose(0, 1)
+        return padded
 
 
 def recurrence(
@@ -41,12 +58,18 @@ def recurrence(
     *,
     order: torch.Tensor | None = None,
     trace_words: int = 0,
+    initial: tuple[torch.Tensor, torch.Tensor | None] | None = None,
+    whole_layer_projection: bool = False,
 ) -> Reference:
     """Run the documented equations over a batch-first ``batch`` (N, L, H_in).
 
     With packing and words of different lengths, ``order`` (longest first; torch's own
     ``sorted_indices`` when given, so ties line up) decides the row order, and ``output`` comes
-    back in the packed layout: step by step, the rows of the words still running.
+    back in the packed layout: step by step, the rows of the words still running. ``initial``
+    is (h_0, c_0) as torch takes them, (D*num_layers, N, ...) in word order; zeros otherwise.
+    ``whole_layer_projection`` computes W_ih x_t + b_ih for every step of a layer in one
+    product, as torch does, instead of step by step: the same equations, reading a large
+    W_ih once rather than at every step (the numbers may differ in their last bits).
     """
     import torch
 
@@ -70,6 +93,7 @@ def recurrence(
     traced = [(w, w if position is None else int(position[w])) for w in range(min(trace_words, n))]
     x = x.transpose(0, 1).contiguous()  # seq-major: each step's rows are one contiguous block
     layer_input = [x[t, : active[t]] for t in range(steps)]
+    layer_rows = torch.cat(layer_input) if whole_layer_projection else None
     width = config.directions * config.out_size
     directions = DIRECTIONS[: config.directions]
     h_rows: list[torch.Tensor] = []
@@ -86,10 +110,20 @@ def recurrence(
             half = slice(d * config.out_size, (d + 1) * config.out_size)
             h = x.new_zeros(n, config.out_size)
             c = x.new_zeros(n, config.hidden_size)
+            if initial is not None:  # in the batch's row order: sorted, when packed
+                row = layer * config.directions + d
+                h0, c0 = initial
+                h[:] = h0[row].cpu()[order] if packed else h0[row].cpu()
+                if c0 is not None:
+                    c[:] = c0[row].cpu()[order] if packed else c0[row].cpu()
+            projected = None if layer_rows is None else _affine(layer_rows, w_ih_t, b_ih)
             for t in range(steps) if d == 0 else reversed(range(steps)):
                 k = active[t]  # the words still running at step t are the first k
                 h_prev = h[:k]
-                xw = _affine(layer_input[t], w_ih_t, b_ih)
+                if projected is None:
+                    xw = _affine(layer_input[t], w_ih_t, b_ih)
+                else:
+                    xw = projected[offsets[t] : offsets[t + 1]]
                 hh = _affine(h_prev, w_hh_t, b_hh)
                 parts = _cell(config, xw, hh, h_prev, c[:k], w_hr)
                 h[:k] = parts["h"]
@@ -103,6 +137,7 @@ def recurrence(
             h_rows.append(h if position is None else h[position])
             c_rows.append(c if position is None else c[position])
         layer_input = [out[offsets[t] : offsets[t + 1]] for t in range(steps)]
+        layer_rows = out if whole_layer_projection else None
     output = out if packed else out.view(steps, n, width).transpose(0, 1)  # batch-major view
     return Reference(
         output=output,
@@ -110,6 +145,7 @@ def recurrence(
         c_n=torch.stack(c_rows) if config.cell == "lstm" else None,
         trace=sorted(trace, key=lambda s: (s.word, s.layer, s.direction != "forward", s.step)),
         packed=packed,
+        order=order if packed else None,
     )
 
 

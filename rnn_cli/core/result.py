@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .config import Config, Direction, Tokenizer
+from .config import Config, Direction, Source, Tokenizer
 from .layout import Layout
 
 if TYPE_CHECKING:
@@ -72,6 +72,8 @@ class Comparison:
     atol: float
     rtol: float
     per_tensor: dict[str, float]
+    #: The words the reference recomputed: every one, or the first few of a very large run.
+    words_checked: int = 0
 
 
 @dataclass
@@ -122,6 +124,25 @@ class PaddingEffect:
 
 
 @dataclass
+class Cost:
+    """What a run costs, like torchinfo's summary, for the recurrent layer (and embedding).
+
+    ``mult_adds``: the multiply-adds of one forward pass's matrix products, by the documented
+    equations, over the real tokens (a packed run skips the padding); biases and the gates'
+    elementwise arithmetic are not counted. ``forward_seconds``: one forward, timed as
+    ``timing`` says, on ``threads`` threads.
+    """
+
+    parameters: int
+    parameter_bytes: int
+    mult_adds: int
+    activation_bytes: int
+    forward_seconds: float
+    threads: int
+    timing: str
+
+
+@dataclass
 class Result:
     """Everything one run found, in the run's own layout."""
 
@@ -143,10 +164,10 @@ class Result:
     idioms: list[Idiom] = field(default_factory=list)
     packed: PackedFacts | None = None
     padding_effects: list[PaddingEffect] | None = None
-
-    @property
-    def input_size(self) -> int:
-        return len(self.vocabulary)
+    #: The recurrent layer's input_size: the vocabulary's size one-hot, the embedding's width, the features'.
+    input_size: int = 0
+    source: Source = "words"
+    cost: Cost | None = None
 
     @property
     def parameter_count(self) -> int:
@@ -157,8 +178,8 @@ class Result:
         return sum(p.numel * p.values.element_size() for p in self.parameters)
 
     def batch_major(self, name: str) -> torch.Tensor:
-        """A tensor with batch on axis 0 (output and input are seq-first when batch_first=False)."""
+        """A tensor with batch on axis 0 (input, embedded and output are seq-first when batch_first=False)."""
         values = self.tensors[name].values
-        if name in ("input", "output") and not self.config.batch_first:
+        if name in ("input", "embedded", "output") and not self.config.batch_first:
             return values.transpose(0, 1)
         return values

@@ -24,6 +24,13 @@ def diagram(result: Result) -> Group:
         Text("The run", style="bold"),
         Text(f"input ({_dims(result, 'input')})"),
     ]
+    if "embedded" in result.tensors:
+        vocab = next(p.shape[0] for p in result.parameters if p.name == "embedding.weight") - 1
+        rows.append(Text(f"  ▼ nn.Embedding({vocab + 1}, {c.embed}, padding_idx={vocab})", style="dim"))
+        rows.append(Text(f"embedded ({_dims(result, 'embedded')})"))
+    if "h_0" in result.tensors:
+        rows.append(Text(f"h_0 ({_dims(result, 'h_0')})" + (", and c_0" if "c_0" in result.tensors else "")))
+        rows.append(Text("    the initial state of every layer and direction, passed", style="dim"))
     width = d * c.out_size
     n, steps = len(result.words), max(result.lengths)
     feature = f"{'direction*' if d == 2 else ''}{'proj' if c.proj_size else 'hidden'}={width}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypedDict, cast
 
-from ..core.config import Cell, Direction, Dtype, Nonlinearity, Padding, Tokenizer
+from ..core.config import Cell, Direction, Dtype, InitialState, Nonlinearity, Padding, Source, Tokenizer
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -60,6 +60,9 @@ class _TensorsRequired(TypedDict):
 
 
 class TensorsDoc(_TensorsRequired, total=False):
+    embedded: TensorDoc
+    h_0: TensorDoc
+    c_0: TensorDoc
     c_n: TensorDoc
 
 
@@ -78,6 +81,9 @@ class ConfigDoc(TypedDict):
     dtype: Dtype
     device: str
     tokenizer: Tokenizer
+    dropout: float
+    embed: Count
+    initial_state: InitialState
 
 
 class HnRowDoc(TypedDict):
@@ -115,6 +121,7 @@ class VerificationDoc(TypedDict):
     atol: float
     rtol: float
     method: str
+    words_checked: Count
 
 
 class TraceStepDoc(TypedDict):
@@ -148,6 +155,16 @@ class PaddingEffectDoc(TypedDict):
     h_n_max_abs_diff: float | None
 
 
+class CostDoc(TypedDict):
+    parameters: Count
+    parameter_bytes: Count
+    mult_adds: Count
+    activation_bytes: Count
+    forward_seconds: float
+    threads: Count
+    timing: str
+
+
 class Document(TypedDict):
     """rnn-shapes --json document"""
 
@@ -172,6 +189,8 @@ class Document(TypedDict):
     idioms: list[IdiomDoc]
     packed: PackedDoc | None
     padding_effects: list[PaddingEffectDoc] | None
+    source: Source
+    cost: CostDoc
 
 
 class _DifferenceRequired(TypedDict):

@@ -43,6 +43,8 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> Docum
     ``non_finite``); without it the caller must be ready for the strict encoder to refuse.
     """
     config = result.config
+    cost = result.cost
+    assert cost is not None, "every run measures its cost"
     non_finite: dict[str, int] = {}
 
     def tensor_values(name: str, tensor: torch.Tensor) -> Any:
@@ -98,6 +100,9 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> Docum
             "dtype": config.dtype,
             "device": config.device,
             "tokenizer": result.tokenizer,
+            "dropout": config.dropout,
+            "embed": config.embed,
+            "initial_state": config.initial_state,
         },
         "call": result.call,
         "tensors": cast(TensorsDoc, tensors),
@@ -126,7 +131,13 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> Docum
             "per_tensor": {k: finite_or_none(x) for k, x in v.per_tensor.items()},
             "atol": v.atol,
             "rtol": v.rtol,
-            "method": f"documented equations, step by step in {config.dtype}, from the module's own parameters",
+            "method": f"documented equations, step by step in {config.dtype}, from the module's own parameters"
+            + (
+                f"; the first {v.words_checked} words of a very large run"
+                if v.words_checked < len(result.words)
+                else ""
+            ),
+            "words_checked": v.words_checked,
         },
         "trace": trace_document(result) if result.trace else None,
         "non_finite": non_finite,
@@ -155,6 +166,16 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> Docum
             {"word": e.word, "pad_steps": e.pad_steps, "h_n_max_abs_diff": finite_or_none(e.h_n_max_abs_diff)}
             for e in result.padding_effects
         ],
+        "source": result.source,
+        "cost": {
+            "parameters": cost.parameters,
+            "parameter_bytes": cost.parameter_bytes,
+            "mult_adds": cost.mult_adds,
+            "activation_bytes": cost.activation_bytes,
+            "forward_seconds": cost.forward_seconds,
+            "threads": cost.threads,
+            "timing": cost.timing,
+        },
     }
 
 

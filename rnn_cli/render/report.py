@@ -11,6 +11,8 @@ from .blocks import DEFAULT_MAX_ROWS, DEFAULT_WIDTH, section
 from .diagram import diagram
 from .mistakes import idioms_section, packed_table, padding_table
 from .tables import (
+    cost_table,
+    embedded_tables,
     input_tables,
     lengths_table,
     output_tables,
@@ -52,6 +54,10 @@ def report_sections(
     }
     if values:
         parts["input"] = _sections(input_tables(result, max_rows, width))
+        parts["embedded"] = _sections(embedded_tables(result, max_rows, width))
+        for name in ("h_0", "c_0"):
+            if name in result.tensors:
+                parts[name] = _sections(state_tables(result, name, max_rows, width))
         parts["output"] = _sections(output_tables(result, max_rows, width))
         parts["h_n"] = _sections(state_tables(result, "h_n", max_rows, width))
         if "c_n" in result.tensors:
@@ -61,6 +67,7 @@ def report_sections(
     parts["padding"] = padding_table(result, max_rows)
     parts["idioms"] = idioms_section(result, max_rows)
     parts["parameters"] = parameters_table(result, values=values, width=width)
+    parts["cost"] = cost_table(result)
     if traced_words:
         parts["steps"] = trace_report(result, min(traced_words, len(result.words)), max_rows, width)
     parts["verification"] = Group(Text(), verification_line(result))
@@ -78,6 +85,8 @@ def header(result: Result) -> Text:
     text.append(result.call, style="bold cyan")
     layout = "(batch, seq, input)" if c.batch_first else "(seq, batch, input)"
     fed = "packed: pack_padded_sequence(enforce_sorted=False)" if c.padding == "packed" else "zero padding run through"
+    if result.source != "words":
+        fed += f"; {result.source}, seeded"
     text.append(f"\ninput {layout}, {fed}", style="dim")
     text.append(f"\nseed {c.seed}, {c.dtype} on {c.device}, under torch.no_grad()", style="dim")
     return text
@@ -86,9 +95,11 @@ def header(result: Result) -> Text:
 def verification_line(result: Result) -> Text:
     v = result.verification
     mark = ("✓", "green") if v.ok else ("✗", "red")
+    words = len(result.words)
+    some = f" for the first {v.words_checked} of {words} words" if 0 < v.words_checked < words else ""
     return Text.assemble(
         (mark[0], f"bold {mark[1]}"),
         f" verified: torch's output, h_n{', c_n' if 'c_n' in v.per_tensor else ''} match the "
-        "recurrence computed by hand\n",
+        f"recurrence computed by hand{some}\n",
         (f"  max |diff| {v.max_abs_diff:.2g}, tolerance {v.atol:g} + {v.rtol:g}·|value|", "dim"),
     )

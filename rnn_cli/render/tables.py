@@ -31,17 +31,25 @@ from .blocks import (
 from .visible import visible
 
 
-def vocabulary_table(result: Result, max_rows: int) -> Table:
-    size = result.input_size
-    table = titled_table(f"Vocabulary: input_size = {size} (first-appearance order)")
+def vocabulary_table(result: Result, max_rows: int) -> Table | None:
+    """The words' vocabulary, each token with the one-hot vector or the embedding row it gets."""
+    size = len(result.vocabulary)
+    if not size:
+        return None  # random input: no words, no vocabulary
+    embed = result.config.embed
+    title = f"Vocabulary: input_size = {size} (first-appearance order)"
+    if embed:
+        title = f"Vocabulary: {size} tokens (first-appearance order); id {size} is the padding"
+    table = titled_table(title)
     table.add_column("index", justify="right")
     table.add_column("token")
-    table.add_column("one-hot vector", no_wrap=True)
+    table.add_column("embedding row" if embed else "one-hot vector", no_wrap=True)
     for i in summarised(size, max_rows):
         if i is None:
             table.add_row("…", Text(f"… {size - max_rows} more tokens …"), "")
             continue
-        table.add_row(str(i), Text(visible(result.vocabulary[i])), _one_hot(i, size))
+        shown = f"embedding.weight[{i}]" if embed else _one_hot(i, size)
+        table.add_row(str(i), Text(visible(result.vocabulary[i])), shown)
     return table
 
 
@@ -82,17 +90,73 @@ def shapes_section(result: Result, width: int) -> Group:
 
 
 def input_tables(result: Result, max_rows: int, width: int) -> list[Table]:
-    """The input by word and step, each cell the token whose one-hot row is there."""
+    """The input by word and step: each cell the token whose one-hot row (or id) is there, the
+    random token's id, or the random features' vector."""
+    words = list(summarised(len(result.words), max_rows))
+    values = result.batch_major("input")
+    lengths = result.lengths
+
+    def cell(w: int, t: int | None) -> Text:
+        if t is None:
+            return Text("…")
+        if t >= lengths[w]:
+            return PAD.copy()
+        if result.source == "words":
+            return Text(visible(result.tokens[w][t]))
+        if result.source == "random tokens":
+            return Text(str(int(values[w, t].argmax()) if values.dim() == 3 else int(values[w, t])))
+        return vector(values[w, t])
+
+    what = {"words": "the token", "random tokens": "the random token's id", "random features": "the features"}
+    title = f"input: {what[result.source]} at each step t, shape {shape_text(result.tensors['input'].shape)}"
+    return _word_step_tables(result, title, words, cell, width, max_rows)
+
+
+def embedded_tables(result: Result, max_rows: int, width: int) -> list[Table]:
+    """With an embedding in front: the vectors the recurrent layer reads, by word and step."""
+    if "embedded" not in result.tensors:
+        return []
+    values = result.batch_major("embedded")
     words = list(summarised(len(result.words), max_rows))
 
     def cell(w: int, t: int | None) -> Text:
-        toks = result.tokens[w]
         if t is None:
             return Text("…")
-        return Text(visible(toks[t])) if t < len(toks) else PAD.copy()
+        return PAD.copy() if t >= result.lengths[w] else vector(values[w, t])
 
-    title = f"input: the token at each step t, shape {shape_text(result.tensors['input'].shape)}"
+    title = f"embedded: the embedding's row for each token, shape {shape_text(result.tensors['embedded'].shape)}"
     return _word_step_tables(result, title, words, cell, width, max_rows)
+
+
+def cost_table(result: Result) -> Table | None:
+    """What the run costs, as torchinfo would say it."""
+    cost = result.cost
+    if cost is None:
+        return None
+    table = titled_table("Cost of one forward pass")
+    table.add_column("", style="bold")
+    table.add_column("", justify="right", no_wrap=True)
+    table.add_column("")
+    table.show_header = False
+    table.add_row("parameters", f"{cost.parameters:,}", f"{human_bytes(cost.parameter_bytes)} of {result.config.dtype}")
+    table.add_row(
+        "mult-adds",
+        f"{cost.mult_adds:,}",
+        "weights × real tokens (torchinfo also counts biases and padded steps)",
+    )
+    kept = "output, h_n" + (", c_n" if "c_n" in result.tensors else "")
+    table.add_row("activations", human_bytes(cost.activation_bytes), kept)
+    threads = f"{cost.threads} thread{'s' if cost.threads != 1 else ''}"
+    table.add_row("forward", _seconds(cost.forward_seconds), f"{cost.timing}, on {threads}")
+    return table
+
+
+def _seconds(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.0f} µs"
 
 
 def output_tables(result: Result, max_rows: int, width: int) -> list[Table]:
@@ -130,8 +194,9 @@ def state_tables(result: Result, name: str, max_rows: int, width: int) -> list[T
     """h_n or c_n: one row per (layer, direction), one column per word, as many as fit."""
     values = result.tensors[name].values
     words = list(summarised(len(result.words), max_rows))
+    what = "initial" if name in ("h_0", "c_0") else "final"
     title = (
-        f"{name}: final state per layer and direction, shape {shape_text(tuple(values.shape))}; "
+        f"{name}: {what} state per layer and direction, shape {shape_text(tuple(values.shape))}; "
         "batch is axis 1 whatever batch_first says"
     )
 

@@ -121,7 +121,7 @@ def _step_table(
             continue
         step = steps[k]
         header = Text(f"t={step.step}")
-        if not step.layer:
+        if not step.layer and result.source == "words":
             toks = result.tokens[step.word]
             header.append("  x_t=")
             header.append(visible(toks[step.step]) if step.step < len(toks) else "0 (pad)", style="bold")
