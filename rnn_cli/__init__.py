@@ -18,14 +18,14 @@ _WHERE = {
     "RunFailure": "rnn_cli.core.errors",
     "Config": "rnn_cli.core.config",
     "Result": "rnn_cli.core.result",
-    "explore": "rnn_cli.core.explore",
+    "explore": "rnn_cli.display",
 }
 
 if TYPE_CHECKING:
     from .core.config import Config
     from .core.errors import BadInput, RunFailure
-    from .core.explore import explore
     from .core.result import Result
+    from .display import explore
 
 
 def __getattr__(name: str) -> Any:

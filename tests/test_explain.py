@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import runpy
 import subprocess
@@ -114,44 +115,81 @@ def test_export_to_an_unwritable_place_is_refused_before_the_run(tmp_path: Path)
     assert_refused(invoke("hi", "--svg", ""), "--svg needs a file name")
 
 
-BLOCK = """
+#: Runs each script given, in turn, in a process where only torch (and the standard library) imports.
+ONLY_TORCH = """
 import importlib.abc, runpy, sys
 class Block(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if name.split('.')[0] in {'rnn_cli', 'typer', 'rich', 'regex', 'jsonschema', 'hypothesis'}:
             raise ImportError('blocked: ' + name)
 sys.meta_path.insert(0, Block())
-runpy.run_path(sys.argv[1], run_name='__main__')
+for path in sys.argv[1:]:
+    runpy.run_path(path, run_name='__main__')
 """
+CODE_CASES = [
+    [],
+    ["--seq-first"],
+    ["--cell", "lstm", "--bidirectional", "--layers", "2", "--proj-size", "1", "--hidden", "3"],
+    ["--cell", "gru", "--padding", "zeros", "--dtype", "float64", "--seed", "7"],
+    ["--embed", "3", "--h0", "random", "--cell", "lstm", "--seq-first"],
+    ["--lengths", "4,2,3", "--vocab-size", "5", "--embed", "2", "--values", "--h0", "zeros"],
+    ["--batch-size", "2", "--seq-len", "3", "--input-size", "4", "--values", "--cell", "gru", "--padding", "zeros"],
+    ["--module", "nn.LSTM(3, 4, 2, True, False, 0.5, True, 2)", "--lengths", "3,1", "--values"],
+]
+
+
+def _code_args(options: list[str]) -> list[str]:
+    words = [] if any(o in options for o in ("--lengths", "--batch-size")) else ["hello", "hi", "abc"]
+    return [*words, *options]
+
+
+def _code(options: list[str]) -> str:
+    script = invoke(*_code_args(options), "--code")
+    assert script.exit_code == 0, script.stderr
+    return script.stdout
+
+
+@pytest.mark.parametrize("options", CODE_CASES)
+def test_code_reproduces_the_run_to_the_bit(
+    options: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _code(options)
+    tree = ast.parse(source)
+    imported = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    modules = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert {m.split(".")[0] for m in modules} == {"torch"}
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    assert imported - {"torch"} <= used, "an import the script never uses"
+    path = tmp_path / "repro.py"
+    path.write_text(source)
+    capsys.readouterr()
+    ns = runpy.run_path(str(path))
+    printed = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    doc = invoke_json(*_code_args(options))
+    assert set(doc["tensors"]) >= {"input", "output", "h_n"}
+    for name, tensor in doc["tensors"].items():
+        assert f"{tuple(tensor['shape'])}" in printed[name]
+        ours = torch.tensor(tensor["values"], dtype=torch.float64)
+        theirs = ns["input_data" if name == "input" else name].to(torch.float64)
+        assert torch.equal(ours, theirs), name
 
 
 @pytest.mark.process
-@pytest.mark.parametrize(
-    "options",
-    [
-        [],
-        ["--seq-first"],
-        ["--cell", "lstm", "--bidirectional", "--layers", "2", "--proj-size", "1", "--hidden", "3"],
-        ["--cell", "gru", "--padding", "zeros", "--dtype", "float64", "--seed", "7"],
-    ],
-)
-def test_code_reproduces_the_run_with_only_torch(options: list[str], tmp_path: Path) -> None:
-    words = ["hello", "hi", "abc"]
-    script = invoke(*words, *options, "--code")
-    assert script.exit_code == 0
-    path = tmp_path / "repro.py"
-    path.write_text(script.stdout)
-    proc = subprocess.run([sys.executable, "-c", BLOCK, str(path)], capture_output=True, text=True, check=False)
+def test_code_runs_where_only_torch_is_installed(tmp_path: Path) -> None:
+    """One process for every script: nothing of ours (nor typer, rich, ...) is importable there."""
+    paths = []
+    for i, options in enumerate(CODE_CASES):
+        paths.append(tmp_path / f"repro{i}.py")
+        paths[-1].write_text(_code(options))
+    proc = subprocess.run([sys.executable, "-c", ONLY_TORCH, *map(str, paths)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    doc = invoke_json(*words, *options)
-    printed = {line.split()[0]: line for line in proc.stdout.splitlines()}
-    for name, tensor in doc["tensors"].items():
-        assert f"{tuple(tensor['shape'])}" in printed[name]
-    ns = runpy.run_path(str(path))
-    for name in doc["tensors"]:
-        ours = torch.tensor(doc["tensors"][name]["values"], dtype=torch.float64)
-        theirs = ns["input_data" if name == "input" else name].to(torch.float64)
-        assert torch.equal(ours, theirs), name
+    assert proc.stdout.count("h_n ") == len(CODE_CASES)
 
 
 def test_vs_json_lists_the_differences() -> None:

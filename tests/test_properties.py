@@ -37,7 +37,7 @@ def configs(draw: st.DrawFn) -> dict[str, object]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(words=words, options=configs())
 def test_shapes_follow_the_formulas_and_identities_hold(words: list[str], options: dict[str, object]) -> None:
-    result = explore(words, **options)  # type: ignore[arg-type]
+    result = explore(words, **options)
     config = result.config
     n, length = len(words), max(len(w) for w in words)
     layouts = tensor_layouts(config, n, length, len(set("".join(words))))
@@ -66,7 +66,7 @@ def test_shapes_follow_the_formulas_and_identities_hold(words: list[str], option
 def test_the_right_ways_to_take_the_final_state_hold_in_every_layout(
     words: list[str], options: dict[str, object]
 ) -> None:
-    result = explore(words, **options)  # type: ignore[arg-type]
+    result = explore(words, **options)
     config = result.config
     idioms = {i.expression: i for i in result.idioms}
     n, longest = len(words), max(len(w) for w in words)

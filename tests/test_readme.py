@@ -8,6 +8,7 @@ bash, each followed by what it prints.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 import typer
 from conftest import invoke, stable
+from rich.console import RenderableType
 
 from rnn_cli.cli import app
 from rnn_cli.cli.options import Options, options_table
@@ -49,13 +51,19 @@ def _example(args: str) -> str:
 def _section(spec: str) -> str:
     """One section of the report, rendered as the command line renders the whole."""
     name, _, args = spec.partition(" ")
+    buffer = io.StringIO()
+    make_console(buffer, width=WIDTH).print(_sections(args)[name])
+    # as on a pipe: no trailing spaces
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().lstrip("\n").splitlines())
+
+
+@functools.cache
+def _sections(args: str) -> dict[str, RenderableType]:
+    """Sections of one run, kept: several README blocks show parts of the same large run."""
     command = typer.main.get_command(app)
     options = Options(**command.make_context("rnn-shapes", shlex.split(args)).params)
     result = run_plan(options.plan(options.words or []))
-    buffer = io.StringIO()
-    sections = report_sections(result, max_rows=options.max_rows, traced_words=options.traced_words())
-    make_console(buffer, width=WIDTH).print(sections[name])
-    return buffer.getvalue().lstrip("\n")
+    return report_sections(result, max_rows=options.max_rows, traced_words=options.traced_words())
 
 
 def _shell(block: str) -> str:
@@ -65,7 +73,7 @@ def _shell(block: str) -> str:
         if line.startswith("$ "):
             commands.append(line[2:])
         elif commands and commands[-1].endswith("\\"):
-            commands[-1] = commands[-1][:-1] + "\n" + line
+            commands[-1] += "\n" + line
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "COLUMNS": str(WIDTH)}
     env.pop("FORCE_COLOR", None)
     for command in commands:
@@ -73,30 +81,44 @@ def _shell(block: str) -> str:
         bash = ["bash", "-o", "pipefail", "-c", command]
         proc = subprocess.run(bash, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, check=False)
         assert proc.returncode in (0, 1, 2), proc.stdout
-        shown = command.replace("\n", "\\\n")
-        out.append(f"$ {shown}\n{proc.stdout}")
+        out.append(f"$ {command}\n{proc.stdout}")
     return "".join(out)
 
 
 RENDER: dict[str, Callable[[str], str]] = {"example": _example, "section": _section}
 
 
+BLOCKS = list(BLOCK.finditer(README))
+
+
+def test_the_readme_has_every_kind_of_example() -> None:
+    assert {m.group(1) for m in BLOCKS} == {"example", "section", "shell"}
+
+
 @pytest.mark.process
-def test_every_example_in_the_readme_is_real_output(request: pytest.FixtureRequest) -> None:
-    update = bool(request.config.getoption("--update-golden"))
-    text = README
-    blocks = list(BLOCK.finditer(README))
-    assert {m.group(1) for m in blocks} == {"example", "section", "shell"}
-    for match in blocks:
-        kind, spec, _, body = match.groups()
-        actual = _shell(body) if kind == "shell" else RENDER[kind](spec)
-        if update:
-            head = match.group(0)[: match.start(4) - match.start(0)]
-            text = text.replace(match.group(0), f"{head}{actual}```\n<!-- /{kind} -->", 1)
-        else:
-            assert _mask(body) == _mask(actual), f"README {kind} block {spec or body.splitlines()[0]!r} is stale"
-    if update:
-        README_PATH.write_text(text, encoding="utf-8")
+@pytest.mark.parametrize(
+    "index",
+    [
+        # sections of one run share a worker, and the run
+        pytest.param(i, id=f"{m.group(1)}-{i}", marks=pytest.mark.xdist_group(m.group(2).partition(" ")[2]))
+        if m.group(1) == "section"
+        else pytest.param(i, id=f"{m.group(1)}-{i}")
+        for i, m in enumerate(BLOCKS)
+    ],
+)
+def test_every_example_in_the_readme_is_real_output(index: int, request: pytest.FixtureRequest) -> None:
+    """One test a block, so the slow ones spread over the workers."""
+    kind, spec, _, body = BLOCKS[index].groups()
+    actual = _shell(body) if kind == "shell" else RENDER[kind](spec)
+    if not request.config.getoption("--update-golden"):
+        assert _mask(body) == _mask(actual), f"README {kind} block {spec or body.splitlines()[0]!r} is stale"
+        return
+    # the file as earlier blocks left it: the same blocks, in the same order
+    text = README_PATH.read_text(encoding="utf-8")
+    match = list(BLOCK.finditer(text))[index]
+    head = match.group(0)[: match.start(4) - match.start(0)]
+    text = text[: match.start()] + f"{head}{actual}```\n<!-- /{kind} -->" + text[match.end() :]
+    README_PATH.write_text(text, encoding="utf-8")
 
 
 def test_quick_start_commands_are_what_ci_runs() -> None:
@@ -123,3 +145,8 @@ def test_every_option_in_help_is_in_the_readme() -> None:
     options = set(re.findall(r"(--[a-z][a-z-]+)", help_text)) - {"--install-completion", "--show-completion"}
     missing = sorted(o for o in options if o not in README)
     assert not missing
+
+
+def test_the_python_examples_run() -> None:
+    for block in re.findall(r"```python\n(.*?)```", README, re.S):
+        exec(compile(block, "README.md", "exec"), {})

@@ -62,18 +62,15 @@ def estimate_from(
 
 
 def mult_adds(config: Config, lengths: list[int], input_size: int) -> int:
-    """Multiply-adds of one forward pass, by the documented equations.
-
-    Per token, layer and direction: gates * H_cell * (H_in of the layer + H_out) for the two
-    matrix products, plus H_out * H_cell for the LSTM projection. Packed runs count each
-    word's real steps; zero padding runs every step of every word.
+    """Multiply-adds of one forward pass, counted as torchinfo counts a recurrent layer: one
+    per parameter per token (each weight's multiply-add, each bias's add), over the real
+    tokens when packed (every step of every word with zero padding). The gates' elementwise
+    arithmetic is not counted; neither is an embedding's lookup.
     """
     tokens = sum(lengths) if config.padding == "packed" else len(lengths) * max(lengths)
-    gates, h, h_out, d = gate_count(config.cell), config.hidden_size, config.out_size, config.directions
-    per_token = 0
-    for layer in range(config.num_layers):
-        layer_in = input_size if layer == 0 else d * h_out
-        per_token += d * (gates * h * (layer_in + h_out) + (h_out * h if config.proj_size else 0))
+    per_token = sum(
+        _numel(p.shape) for p in parameter_layouts(config, input_size) if not p.name.startswith("embedding")
+    )
     return tokens * per_token
 
 

@@ -41,6 +41,8 @@ _ALIASES = {
     "h0": "initial_state",
     "h_0": "initial_state",
     "tokens": "tokenizer",
+    "batch_size": "lengths=[seq_len] * batch_size",
+    "seq_len": "lengths=[seq_len] * batch_size",
 }
 #: Below this many multiply-adds a run uses one thread: more threads only wait for each other,
 #: and they take cores from processes running beside it (measured: 5,000 words at hidden 64,

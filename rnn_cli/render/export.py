@@ -169,6 +169,21 @@ def html_page(renderable: RenderableType, width: int, title: str = "rnn-shapes")
     )
 
 
+def html_fragment(renderable: RenderableType, width: int, scope: str) -> str:
+    """The report as a <div> for a page that holds other things (a notebook): its colours
+    scoped to the div's class, light or dark as the page prefers."""
+    lines = _lines(renderable, width)
+    looks = _classes(lines)
+    body = "\n".join(
+        "".join(f'<span class="{looks[look]}">{html.escape(text)}</span>' for text, look in line) for line in lines
+    )
+    return (
+        f'<div class="{scope}"><style>\n{_css(looks, "." + scope)}\n'
+        f".{scope} pre {{ margin: 0; padding: 0.5em; font-family: {FONT}; font-size: 13px; line-height: 1.35; }}\n"
+        f"</style><pre>{body}</pre></div>"
+    )
+
+
 #: Picture metrics: a cell's width and a line's height, in pixels of the viewBox.
 FONT_SIZE = 14
 CELL = 8.4

@@ -1,72 +1,177 @@
-"""--code: a standalone script that reproduces a run with plain torch, nothing else."""
+"""--code: a standalone script that reproduces a run with plain torch, nothing else.
+
+The same seed, vocabulary (or seeded random input), one-hot batch or embedding, module,
+initial state and packing as the tool: its tensors are the run's, to the bit.
+"""
 
 from __future__ import annotations
 
+from ..core.encode import EMBEDDING_SEED, STATE_SEED, TOKENS_SEED
 from ..core.result import Result
 
-TEMPLATE = '''\
+HEADER = '''\
 """Reproduces an rnn-shapes run of {call}
 
-Needs only torch. Same seed, vocabulary, one-hot batch, module and padding as the tool.
+Needs only torch. {what}
 """
 import torch
-from torch.nn.functional import one_hot
-{pack_import}
+{imports}'''
+
+WORDS = """
 words = {words!r}
-tokens = {tokens!r}  # grapheme clusters of each word (NFC)
+tokens = {tokens!r}  # {tokenizer} of each word
 vocabulary = {vocabulary!r}
 index = {{token: i for i, token in enumerate(vocabulary)}}
-
-# One-hot batch, padded with zero vectors to the longest word: (batch, seq, input)
 lengths = torch.tensor([len(t) for t in tokens])
-batch = torch.zeros(len(tokens), int(lengths.max()), len(vocabulary), dtype=torch.{dtype})
-for w, toks in enumerate(tokens):
-    batch[w, : len(toks)] = one_hot(torch.tensor([index[t] for t in toks]), len(vocabulary)).to(torch.{dtype})
-{transpose}
-torch.manual_seed({seed})
-rnn = {call}
-with torch.no_grad():
-{forward}
-{unpack_state}
-print("input ", tuple(input_data.shape), "axes {input_axes}")
-print("output", tuple(output.shape), "axes {output_axes}")
-print("h_n   ", tuple(h_n.shape), "axes {h_n_axes}")
-{print_c_n}'''
+codes = torch.tensor([index[t] for toks in tokens for t in toks], dtype=torch.int64)  # every token, word after word
+"""
+
+RANDOM_TOKENS = """
+lengths = torch.tensor({lengths!r})
+vocab_size = {vocab_size}
+# seeded random token ids, word after word
+codes = torch.randint(0, vocab_size, (int(lengths.sum()),), generator=torch.Generator().manual_seed({seed}))
+"""
+
+RANDOM_FEATURES = """
+lengths = torch.tensor({lengths!r})
+real = torch.arange(int(lengths.max())) < lengths[:, None]  # (batch, seq): True at each row's real steps
+# seeded standard-normal features, zero past each row's end: (batch, seq, input)
+draw = torch.Generator().manual_seed({seed})
+batch = torch.randn(len(lengths), int(lengths.max()), {width}, generator=draw, dtype=torch.{dtype})
+batch[~real] = 0
+"""
+
+ONE_HOT = """real = torch.arange(int(lengths.max())) < lengths[:, None]  # (batch, seq): True at each word's real steps
+# one-hot batch, padded with zero vectors to the longest word: (batch, seq, input)
+batch = torch.zeros(len(lengths), int(lengths.max()), {vocab_size}, dtype=torch.{dtype})
+batch[real] = one_hot(codes, {vocab_size}).to(torch.{dtype})
+"""
+
+EMBEDDED = """real = torch.arange(int(lengths.max())) < lengths[:, None]  # (batch, seq): True at each word's real steps
+# token ids, {vocab_size} (the padding) past each word's end: (batch, seq)
+ids = torch.full((len(lengths), int(lengths.max())), {vocab_size}, dtype=torch.int64)
+ids[real] = codes
+"""
+
+EMBEDDING = """embedding = torch.nn.Embedding({rows}, {embed}, padding_idx={vocab_size}, dtype=torch.{dtype})
+with torch.no_grad():  # seeded weights of its own; row {vocab_size} (the padding) all zeros
+    weights = torch.randn({rows}, {embed}, generator=torch.Generator().manual_seed({embedding_seed}))
+    weights[{vocab_size}] = 0
+    embedding.weight.copy_(weights)
+"""
+
+
+def _imports(result: Result) -> str:
+    """Only what the script uses: a reader (and a linter) flags the rest."""
+    one_hot = result.source != "random features" and not result.config.embed
+    packed = result.config.padding == "packed"
+    return ("from torch.nn.functional import one_hot\n" if one_hot else "") + (
+        "from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence\n" if packed else ""
+    )
 
 
 def script(result: Result) -> str:
     c = result.config
     axes = {name: ", ".join(f.layout.axes) for name, f in result.tensors.items()}
-    transpose = (
-        "input_data = batch  # batch_first=True: batch on axis 0\n"
-        if c.batch_first
-        else "input_data = batch.transpose(0, 1).contiguous()  # batch_first=False: (seq, batch, input)\n"
-    )
     bf = "True" if c.batch_first else "False"
-    if c.padding == "packed":
-        forward = (
-            f"    packed = pack_padded_sequence(input_data, lengths, batch_first={bf}, enforce_sorted=False)\n"
-            "    packed_output, state = rnn(packed)\n"
-            f"    output, _ = pad_packed_sequence(packed_output, batch_first={bf}, total_length=int(lengths.max()))"
+    lines = [
+        HEADER.format(
+            call=result.call,
+            what=_what(result),
+            imports=_imports(result),
         )
-        pack_import = "from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence\n"
+    ]
+    vocab_size = len(result.vocabulary) if result.source == "words" else None
+    if result.source == "words":
+        tokenizer = "grapheme clusters (NFC)" if result.tokenizer == "graphemes" else "code points"
+        lines.append(
+            WORDS.format(words=result.words, tokens=result.tokens, vocabulary=result.vocabulary, tokenizer=tokenizer)
+        )
+    elif result.source == "random tokens":
+        vocab_size = _embedding_rows(result) - 1 if c.embed else result.input_size
+        lines.append(
+            RANDOM_TOKENS.format(lengths=result.lengths, vocab_size=vocab_size, seed=_seed(c.seed, TOKENS_SEED))
+        )
     else:
-        forward = "    output, state = rnn(input_data)  # zero padding runs through the cell"
-        pack_import = ""
-    lstm = c.cell == "lstm"
-    return TEMPLATE.format(
-        pack_import=pack_import,
-        words=result.words,
-        tokens=result.tokens,
-        vocabulary=result.vocabulary,
-        dtype=c.dtype,
-        transpose=transpose,
-        seed=c.seed,
-        call=result.call,
-        forward=forward,
-        unpack_state="h_n, c_n = state" if lstm else "h_n = state",
-        input_axes=axes["input"],
-        output_axes=axes["output"],
-        h_n_axes=axes["h_n"],
-        print_c_n=f'print("c_n   ", tuple(c_n.shape), "axes {axes["c_n"]}")\n' if lstm else "",
+        lines.append(
+            RANDOM_FEATURES.format(
+                lengths=result.lengths, width=result.input_size, seed=_seed(c.seed, TOKENS_SEED), dtype=c.dtype
+            )
+        )
+    if vocab_size is not None and c.embed:
+        lines.append(EMBEDDED.format(vocab_size=vocab_size))
+    elif vocab_size is not None:
+        lines.append(ONE_HOT.format(vocab_size=vocab_size, dtype=c.dtype))
+    lines.append(
+        f"\ntorch.manual_seed({c.seed})\nrnn = {_rnn_call(result)}\nrnn.eval()  # inference: dropout does nothing\n"
     )
+    if c.embed and vocab_size is not None:
+        lines.append(
+            EMBEDDING.format(
+                rows=vocab_size + 1,
+                embed=c.embed,
+                vocab_size=vocab_size,
+                dtype=c.dtype,
+                embedding_seed=_seed(c.seed, EMBEDDING_SEED),
+            )
+        )
+        first = "input_data = ids" if c.batch_first else "input_data = ids.T.contiguous()  # (seq, batch)"
+        lines.append(f"{first}\nwith torch.no_grad():\n    embedded = embedding(input_data)\nfed = embedded\n")
+    else:
+        first = "input_data = batch" if c.batch_first else "input_data = batch.transpose(0, 1).contiguous()"
+        lines.append(f"{first}  # batch_first={bf}\nfed = input_data\n")
+    state = ""
+    if c.initial_state != "default":
+        lines.append(_initial(result))
+        state = ", (h_0, c_0)" if c.cell == "lstm" else ", h_0"
+    if c.padding == "packed":
+        lines.append(
+            "with torch.no_grad():\n"
+            f"    packed = pack_padded_sequence(fed, lengths, batch_first={bf}, enforce_sorted=False)\n"
+            f"    packed_output, state = rnn(packed{state})\n"
+            f"    output, _ = pad_packed_sequence(packed_output, batch_first={bf}, total_length=int(lengths.max()))\n"
+        )
+    else:
+        lines.append(
+            f"with torch.no_grad():\n    output, state = rnn(fed{state})  # zero padding runs through the cell\n"
+        )
+    lines.append("h_n, c_n = state\n" if c.cell == "lstm" else "h_n = state\n")
+    variables = {"input": "input_data", "embedded": "embedded"}
+    for name in result.tensors:
+        lines.append(f'print("{name:<8}", tuple({variables.get(name, name)}.shape), "axes {axes[name]}")\n')
+    return "".join(lines)
+
+
+def _what(result: Result) -> str:
+    if result.source == "words":
+        return "Same seed, vocabulary, batch, module and padding as the tool."
+    return f"Same seed, {result.source} (seeded), module and padding as the tool."
+
+
+def _rnn_call(result: Result) -> str:
+    """The recurrent module's constructor (the call shown may put an embedding in front)."""
+    return result.call.rsplit(" -> ", 1)[-1]
+
+
+def _embedding_rows(result: Result) -> int:
+    return next(p.shape[0] for p in result.parameters if p.name == "embedding.weight")
+
+
+def _seed(seed: int, offset: int) -> int:
+    return (seed + offset) % 2**64
+
+
+def _initial(result: Result) -> str:
+    c = result.config
+    rows, n = c.num_layers * c.directions, len(result.words)
+    shapes = [("h_0", (rows, n, c.out_size))] + ([("c_0", (rows, n, c.hidden_size))] if c.cell == "lstm" else [])
+    if c.initial_state == "zeros":
+        made = [f"{name} = torch.zeros({', '.join(map(str, shape))}, dtype=torch.{c.dtype})" for name, shape in shapes]
+        return "# the initial state, passed: batch on axis 1 even with batch_first=True\n" + "\n".join(made) + "\n"
+    draw = f"draw = torch.Generator().manual_seed({_seed(c.seed, STATE_SEED)})\n"
+    made = [
+        f"{name} = torch.randn({', '.join(map(str, shape))}, generator=draw, dtype=torch.{c.dtype})"
+        for name, shape in shapes
+    ]
+    return "# the initial state, passed: batch on axis 1 even with batch_first=True\n" + draw + "\n".join(made) + "\n"

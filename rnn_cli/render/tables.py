@@ -142,7 +142,9 @@ def cost_table(result: Result) -> Table | None:
     table.add_row(
         "mult-adds",
         f"{cost.mult_adds:,}",
-        "weights × real tokens (torchinfo also counts biases and padded steps)",
+        "parameters × real tokens, as torchinfo counts"
+        if result.config.padding == "packed"
+        else "parameters × tokens, padded steps included",
     )
     kept = "output, h_n" + (", c_n" if "c_n" in result.tensors else "")
     table.add_row("activations", human_bytes(cost.activation_bytes), kept)
