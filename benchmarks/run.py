@@ -160,6 +160,16 @@ def main() -> None:
                 runs,
             )
         )
+        module = "nn.LSTM(300, 512, num_layers=2, batch_first=True, bidirectional=True)"
+        rows.append(
+            compare(
+                "--module LSTM 64 x 100 --json vs hand-written torch",
+                Side([*cli, "--module", module, "--batch-size", "64", "--seq-len", "100", "--json"]),
+                Side([python, str(HERE / "hand_model.py")]),
+                1.5,
+                runs,
+            )
+        )
         big_table = Side([*cli, "--file", str(words50k), "--hidden", "64", "--no-values"])
         rows.append(compare("50k words tables vs 50k words --json", big_table, big_json, 1.2, runs))
         batch = Side([*cli, "--batch"], stdin=one_config)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -65,6 +67,27 @@ def stable(text: str) -> str:
 
 def strict_loads(text: str) -> Any:
     return json.loads(text, parse_constant=_refuse)
+
+
+def run_shell(
+    script: str, env: dict[str, str], *, merge_stderr: bool = False, timeout: float = 300
+) -> subprocess.CompletedProcess[bytes]:
+    """Run a bash line as a user types it, ``pipefail`` on; a timed-out or interrupted test
+    kills the whole pipeline (its own session), so no process outlives the test."""
+    bash = subprocess.Popen(
+        ["bash", "-o", "pipefail", "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = bash.communicate(timeout=timeout)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(bash.pid, signal.SIGKILL)
+        bash.wait()
+    return subprocess.CompletedProcess(bash.args, bash.returncode, stdout, stderr or b"")
 
 
 def run_process(

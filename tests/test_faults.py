@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import assert_refused, invoke, strict_loads
+from conftest import assert_refused, invoke, run_shell, strict_loads
 
 CLI = [sys.executable, "-m", "rnn_cli"]
 ENV = {**{k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}, "COLUMNS": "80"}
@@ -23,9 +23,7 @@ ENV = {**{k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_CO
 def _shell(script: str) -> subprocess.CompletedProcess[bytes]:
     """A user's shell line, with ``R`` standing for the real command."""
     command = " ".join(f"'{part}'" for part in CLI)
-    return subprocess.run(
-        ["bash", "-c", script.replace("R ", command + " ")], capture_output=True, env=ENV, check=False
-    )
+    return run_shell(script.replace("R ", command + " "), ENV)
 
 
 def _one_clean_line(stderr: bytes) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import invoke, invoke_json, run_process, stable, strict_loads
+from conftest import invoke, invoke_json, run_process, run_shell, stable, strict_loads
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -25,9 +25,8 @@ BIN = str(Path(sys.executable).parent)
 def shell(script: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run a bash pipeline the way a user types it, with rnn-shapes and jq on PATH."""
     full_env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **env}
-    return subprocess.run(
-        ["bash", "-o", "pipefail", "-c", script], capture_output=True, text=True, env=full_env, timeout=300, check=False
-    )
+    proc = run_shell(script, full_env)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
 
 # -- input -------------------------------------------------------------------------------------

@@ -13,14 +13,13 @@ import io
 import os
 import re
 import shlex
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import typer
-from conftest import invoke, stable
+from conftest import invoke, run_shell, stable
 from rich.console import RenderableType
 
 from rnn_cli.cli import app
@@ -78,10 +77,9 @@ def _shell(block: str) -> str:
     env.pop("FORCE_COLOR", None)
     for command in commands:
         # stdout and stderr together, as a terminal shows them
-        bash = ["bash", "-o", "pipefail", "-c", command]
-        proc = subprocess.run(bash, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, check=False)
+        proc = run_shell(command, env, merge_stderr=True)
         assert proc.returncode in (0, 1, 2), proc.stdout
-        out.append(f"$ {command}\n{proc.stdout}")
+        out.append(f"$ {command}\n{proc.stdout.decode()}")
     return "".join(out)
 
 
@@ -95,30 +93,31 @@ def test_the_readme_has_every_kind_of_example() -> None:
     assert {m.group(1) for m in BLOCKS} == {"example", "section", "shell"}
 
 
+def _units() -> list[tuple[int, ...]]:
+    """Blocks tested together: sections of one run share it (it may take seconds); every other
+    block is a test of its own, so the slow ones spread over the workers."""
+    units: dict[str, list[int]] = {}
+    for i, m in enumerate(BLOCKS):
+        key = "section " + m.group(2).partition(" ")[2] if m.group(1) == "section" else str(i)
+        units.setdefault(key, []).append(i)
+    return [tuple(indices) for indices in units.values()]
+
+
 @pytest.mark.process
-@pytest.mark.parametrize(
-    "index",
-    [
-        # sections of one run share a worker, and the run
-        pytest.param(i, id=f"{m.group(1)}-{i}", marks=pytest.mark.xdist_group(m.group(2).partition(" ")[2]))
-        if m.group(1) == "section"
-        else pytest.param(i, id=f"{m.group(1)}-{i}")
-        for i, m in enumerate(BLOCKS)
-    ],
-)
-def test_every_example_in_the_readme_is_real_output(index: int, request: pytest.FixtureRequest) -> None:
-    """One test a block, so the slow ones spread over the workers."""
-    kind, spec, _, body = BLOCKS[index].groups()
-    actual = _shell(body) if kind == "shell" else RENDER[kind](spec)
-    if not request.config.getoption("--update-golden"):
-        assert _mask(body) == _mask(actual), f"README {kind} block {spec or body.splitlines()[0]!r} is stale"
-        return
-    # the file as earlier blocks left it: the same blocks, in the same order
-    text = README_PATH.read_text(encoding="utf-8")
-    match = list(BLOCK.finditer(text))[index]
-    head = match.group(0)[: match.start(4) - match.start(0)]
-    text = text[: match.start()] + f"{head}{actual}```\n<!-- /{kind} -->" + text[match.end() :]
-    README_PATH.write_text(text, encoding="utf-8")
+@pytest.mark.parametrize("indices", _units(), ids=lambda ix: "+".join(f"{BLOCKS[i].group(1)}-{i}" for i in ix))
+def test_every_example_in_the_readme_is_real_output(indices: tuple[int, ...], request: pytest.FixtureRequest) -> None:
+    for index in indices:
+        kind, spec, _, body = BLOCKS[index].groups()
+        actual = _shell(body) if kind == "shell" else RENDER[kind](spec)
+        if not request.config.getoption("--update-golden"):
+            assert _mask(body) == _mask(actual), f"README {kind} block {spec or body.splitlines()[0]!r} is stale"
+            continue
+        # the file as earlier blocks left it: the same blocks, in the same order
+        text = README_PATH.read_text(encoding="utf-8")
+        match = list(BLOCK.finditer(text))[index]
+        head = match.group(0)[: match.start(4) - match.start(0)]
+        text = text[: match.start()] + f"{head}{actual}```\n<!-- /{kind} -->" + text[match.end() :]
+        README_PATH.write_text(text, encoding="utf-8")
 
 
 def test_quick_start_commands_are_what_ci_runs() -> None:
