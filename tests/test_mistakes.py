@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 from conftest import invoke, invoke_json
 
 import rnn_cli.core.explore
@@ -81,6 +82,30 @@ def test_the_next_character_head_and_its_loss() -> None:
     assert seq_first["nn.CrossEntropyLoss()(logits.permute(1, 2, 0), targets.T)"]["value"] == pytest.approx(
         by_axis["value"]
     )
+
+
+@pytest.mark.parametrize("layout", [[], ["--seq-first"], ["--bidirectional", "--padding", "zeros"]])
+def test_the_loss_error_is_what_cross_entropy_itself_raises(layout: list[str]) -> None:
+    """The message comes from nll_loss alone (nothing computed); it must be CrossEntropyLoss's own."""
+    doc = invoke_json("hello", "eolll", "lleel", "ab", *layout)
+    shape = doc["tensors"]["output"]["shape"]
+    logits = torch.zeros(*shape[:2], len(doc["vocabulary"]))
+    targets = torch.zeros(*shape[:2], dtype=torch.int64)
+    with pytest.raises(RuntimeError) as real:
+        torch.nn.CrossEntropyLoss()(logits, targets)
+    assert _idioms(doc)["nn.CrossEntropyLoss()(logits, targets)"]["error"] == str(real.value).splitlines()[0]
+    assert "got [" in str(real.value)  # a shape error, not some other
+
+
+def test_a_large_runs_loss_forms_are_compared_on_its_first_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rnn_cli.core.idioms, "LOSS_CHECK_LOGITS", 40)  # 2 words of 5 steps x 4 tokens
+    doc = invoke_json("hello", "eolll", "lleel")
+    flat = _idioms(doc)["nn.CrossEntropyLoss()(logits.reshape(-1, 4), targets.reshape(-1))"]
+    assert "the same loss (checked on the first 2 of 3 words)" in flat["note"]
+    by_axis = _idioms(doc)["nn.CrossEntropyLoss()(logits.transpose(1, 2), targets)"]
+    monkeypatch.undo()
+    whole = _idioms(invoke_json("hello", "eolll", "lleel"))
+    assert by_axis["value"] == pytest.approx(whole["nn.CrossEntropyLoss()(logits.transpose(1, 2), targets)"]["value"])
 
 
 def test_initial_states_keep_the_batch_on_axis_1() -> None:
