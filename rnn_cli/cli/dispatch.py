@@ -54,15 +54,13 @@ def _show_one(options: Options, result: Result) -> None:
         from ..render.json_doc import document_text
 
         write_stdout(document_text(result, values=values) + "\n")
-        if not (options.svg or options.html or options.plot):
-            return  # JSON alone: rich is never imported
     if options.plot:
         from ..render.plot import plot_bytes
 
         image_format = options.plot.rsplit(".", 1)[-1].lower()
         write_atomically(options.plot, plot_bytes(result, image_format), "--plot")
-        if options.json_out and not (options.svg or options.html):
-            return
+    if options.json_out and not (options.svg or options.html):
+        return  # no tables to draw: rich is never imported
     from ..render.report import report
 
     width = _width()

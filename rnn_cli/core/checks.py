@@ -21,6 +21,11 @@ def agreeing_diff(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.nan_to_num((a - b).abs().masked_fill_(same, 0.0), nan=float("inf"))
 
 
+def tolerance_bound(expected: torch.Tensor, atol: float, rtol: float) -> torch.Tensor:
+    """How far each value may be from ``expected``: atol + rtol * |expected| (infinities count 0)."""
+    return expected.abs().nan_to_num_(posinf=0.0, neginf=0.0).mul_(rtol).add_(atol)
+
+
 def tolerances(dtype: Dtype) -> tuple[float, float]:
     """(atol, rtol) for a run dtype: float32 rounding, or float64's."""
     return (1e-5, 1e-4) if dtype == "float32" else (1e-10, 1e-8)
@@ -45,8 +50,7 @@ def against_reference(actual: dict[str, torch.Tensor], expected: dict[str, torch
             top = float(diff.max())
         worst[name] = top
         if top > atol:
-            bound = b.abs().nan_to_num_(posinf=0.0, neginf=0.0).mul_(rtol).add_(atol)
-            ok = ok and bool((diff <= bound).all())
+            ok = ok and bool((diff <= tolerance_bound(b, atol, rtol)).all())
     return Comparison(max(worst.values()), ok, atol, rtol, worst)
 
 

@@ -279,18 +279,20 @@ def run_plan(plan: Plan) -> Result:
     """Build and run the module, check it against the reference and gather the facts."""
     import torch
 
+    work = plan_work(plan)
     threads = torch.get_num_threads()
-    if plan_work(plan) < PARALLEL_MULT_ADDS and threads > 1:
+    if work < PARALLEL_MULT_ADDS and threads > 1:
         torch.set_num_threads(1)
     try:
         with torch.no_grad():  # nothing is differentiated; the tensors stay ordinary ones a caller may change
-            return _run(plan)
+            return _run(plan, work)
     finally:
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
 
 
-def _run(plan: Plan) -> Result:
+def _run(plan: Plan, work: int) -> Result:
+    """The run itself; ``work`` is the plan's multiply-adds, which decide how much is checked."""
     import torch
 
     from .checks import against_reference, agreeing_diff, identities
@@ -346,7 +348,7 @@ def _run(plan: Plan) -> Result:
     params = dict(module.named_parameters())
     batch_major_in = batch if config.batch_first else batch.transpose(0, 1)
     output_bm = forward.output if config.batch_first else forward.output.transpose(0, 1)
-    checked = n if plan_work(plan) <= VERIFY_ALL_MULT_ADDS else min(n, VERIFY_WORDS)
+    checked = n if work <= VERIFY_ALL_MULT_ADDS else min(n, VERIFY_WORDS)
     if checked == n:
         reference = recurrence(
             config,
@@ -440,7 +442,7 @@ def _run(plan: Plan) -> Result:
                 atol=comparison.atol,
                 rtol=comparison.rtol,
             ),
-            large=plan_work(plan) >= PARALLEL_MULT_ADDS,
+            large=work >= PARALLEL_MULT_ADDS,
         )
     if not comparison.ok:
         raise RunFailure(
@@ -452,7 +454,7 @@ def _run(plan: Plan) -> Result:
     cost = Cost(
         parameters=parameter_count,
         parameter_bytes=sum(p.numel * p.values.element_size() for p in parameters),
-        mult_adds=plan_work(plan),
+        mult_adds=work,
         activation_bytes=sum(
             tensors[k].values.numel() * tensors[k].values.element_size() for k in _ACTIVATIONS if k in tensors
         ),

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Union
 
-from .checks import agreeing_diff
+from .checks import agreeing_diff, tolerance_bound
 from .config import Config
-from .forward import quiet_projection
+from .forward import quiet_projection, run_forward
 from .result import Idiom
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def _final_state(run: RunTensors, values: torch.Tensor) -> list[bool]:
     """Per word: do these (N, width) values equal its final state, within the check's tolerance?"""
     if tuple(values.shape) != tuple(run.final.shape):
         return [False] * len(run.final)
-    bound = run.final.abs().nan_to_num(posinf=0.0, neginf=0.0) * run.rtol + run.atol
+    bound = tolerance_bound(run.final, run.atol, run.rtol)
     verdicts: list[bool] = (agreeing_diff(values, run.final) <= bound).all(dim=1).tolist()
     return verdicts
 
@@ -304,18 +304,8 @@ State = Union["torch.Tensor", tuple["torch.Tensor", "torch.Tensor"]]
 
 def _call(run: RunTensors, hx: State, *, packed: bool) -> torch.Tensor:
     """Run the module on the run's input, packed or padded, from an initial state; its output."""
-    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-
-    c = run.config
-    with quiet_projection(c):
-        if packed:
-            sequence = pack_padded_sequence(run.batch, run.lengths, batch_first=c.batch_first, enforce_sorted=False)
-            out, _ = run.module(sequence, hx)
-            output, _ = pad_packed_sequence(out, batch_first=c.batch_first, total_length=int(run.lengths.max()))
-        else:
-            output = run.module(run.batch, hx)[0]
-    result: torch.Tensor = output.cpu()
-    return result
+    config = replace(run.config, padding="packed" if packed else "zeros")
+    return run_forward(config, run.batch, run.lengths, run.module, hx).output
 
 
 def _initial_states(run: RunTensors, calls: RunTensors) -> list[Idiom]:

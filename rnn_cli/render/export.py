@@ -153,12 +153,18 @@ def _css(looks: dict[_Look, str], scope: str) -> str:
 # -- the two formats -------------------------------------------------------------------------------
 
 
-def html_page(renderable: RenderableType, width: int, title: str = "rnn-shapes") -> str:
+def _html_body(renderable: RenderableType, width: int) -> tuple[str, dict[_Look, str]]:
+    """The report's lines as escaped spans, and the classes their looks were given."""
     lines = _lines(renderable, width)
     looks = _classes(lines)
     body = "\n".join(
         "".join(f'<span class="{looks[look]}">{html.escape(text)}</span>' for text, look in line) for line in lines
     )
+    return body, looks
+
+
+def html_page(renderable: RenderableType, width: int, title: str = "rnn-shapes") -> str:
+    body, looks = _html_body(renderable, width)
     return (
         '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
         '<meta name="color-scheme" content="light dark">\n'
@@ -172,11 +178,7 @@ def html_page(renderable: RenderableType, width: int, title: str = "rnn-shapes")
 def html_fragment(renderable: RenderableType, width: int, scope: str) -> str:
     """The report as a <div> for a page that holds other things (a notebook): its colours
     scoped to the div's class, light or dark as the page prefers."""
-    lines = _lines(renderable, width)
-    looks = _classes(lines)
-    body = "\n".join(
-        "".join(f'<span class="{looks[look]}">{html.escape(text)}</span>' for text, look in line) for line in lines
-    )
+    body, looks = _html_body(renderable, width)
     return (
         f'<div class="{scope}"><style>\n{_css(looks, "." + scope)}\n'
         f".{scope} pre {{ margin: 0; padding: 0.5em; font-family: {FONT}; font-size: 13px; line-height: 1.35; }}\n"
