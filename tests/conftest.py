@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +22,35 @@ HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
 #: The environment every in-process and subprocess run gets: no colour, a fixed width.
 PLAIN_ENV: dict[str, str | None] = {"COLUMNS": "160", "NO_COLOR": "1", "FORCE_COLOR": None}
+
+
+#: How to get each system client the tests drive, for the reason a test skips without it.
+INSTALL = {"jq": "apt-get install jq", "chromium": "apt-get install chromium"}
+
+
+def require_client(name: str, *, names: tuple[str, ...] = (), env_var: str | None = None) -> str:
+    """The path of a system client a test drives (jq, chromium), found as the tests run it.
+
+    ``env_var``, when set, names the binary and must be one; otherwise the first of ``name``
+    and ``names`` on ``$PATH``. Where it is missing the test skips, with the install step as
+    its reason; under ``CI=true`` it fails, so CI never passes by skipping what it should run.
+    """
+    chosen = os.environ.get(env_var, "") if env_var else ""
+    if chosen:
+        found = shutil.which(chosen)
+        if not found:
+            pytest.fail(f"{env_var}={chosen} is not an executable file", pytrace=False)
+        return found
+    for candidate in (name, *names):
+        found = shutil.which(candidate)
+        if found:
+            return found
+    reason = f"needs {name}: {INSTALL[name]}"
+    if env_var:
+        reason += f" (or set {env_var} to its binary)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI=true, so the tests that drive it must run", pytrace=False)
+    pytest.skip(reason)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,15 +83,6 @@ def invoke_json(*args: str) -> dict[str, Any]:
 
 def _refuse(name: str) -> None:
     raise AssertionError(f"non-strict JSON token {name}")
-
-
-#: What differs between two runs of the same arguments: the measured forward time.
-_TIMING = re.compile(r'"forward_seconds":[^,}]+|(?<=\nforward) +[0-9.]+ (?:µs|ms|s)(?= )')
-
-
-def stable(text: str) -> str:
-    """Output with its one measured figure, the forward's time, masked."""
-    return _TIMING.sub(lambda m: '"forward_seconds":0' if m.group().startswith('"') else " <time>", text)
 
 
 def strict_loads(text: str) -> Any:

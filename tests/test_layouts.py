@@ -104,7 +104,7 @@ def test_relu_no_bias_float64() -> None:
         ),
         (["--cell", "cnn"], "Invalid value for '--cell': 'cnn' is not one of 'rnn', 'lstm', 'gru'"),
         (["--layers", "0"], "--layers must be at least 1"),
-        (["--padding", "left"], "Invalid value for '--padding': 'left' is not one of 'packed', 'zeros'"),
+        (["--padding", "left"], "Invalid value for '--padding': 'left' is not one of 'auto', 'packed', 'zeros'"),
         (["--nonlinearity", "sigmoid"], "Invalid value for '--nonlinearity': 'sigmoid' is not one of 'tanh', 'relu'"),
         (["--dtype", "float16"], "Invalid value for '--dtype': 'float16' is not one of 'float32', 'float64'"),
     ],

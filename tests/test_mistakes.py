@@ -64,7 +64,7 @@ def test_even_the_backward_final_state_moves_with_zero_padding() -> None:
     doc = invoke_json("hello", "hi", "--padding", "zeros", "--bidirectional")
     both = _idioms(doc)["torch.cat((h_n[-2], h_n[-1]), dim=1)"]
     assert both["final_state"] == [True, False]
-    table = invoke("hello", "hi", "--padding", "zeros", "--bidirectional").stdout
+    table = invoke("hello", "hi", "--padding", "zeros", "--bidirectional", "--show", "output,padding").stdout
     assert "the backward direction reads the padding first" in table
     assert "pad" in table.split("output: the last layer")[1].split("h_n:")[0]  # padded steps marked
 
@@ -113,14 +113,17 @@ def test_initial_states_keep_the_batch_on_axis_1() -> None:
     good = idioms["rnn(input, (torch.zeros(2, 3, 2), torch.zeros(2, 3, 2)))"]
     assert good["error"] is None and "zeros give the output of the run (checked)" in good["note"]
     bad = idioms["rnn(input, (torch.zeros(3, 2, 2), torch.zeros(3, 2, 2)))"]
-    assert bad["error"] and "Expected hidden[0] size (2, 3, 2), got [3, 2, 2]" in bad["note"]
+    assert bad["error"] == "Expected hidden[0] size (2, 3, 2), got [3, 2, 2]"  # what rnn(input, ...) raises
     padded = _idioms(invoke_json("hello", "eolll", "--padding", "zeros"))
     assert padded["rnn(input, torch.zeros(2, 1, 2))"]["error"] == "Expected hidden size (1, 2, 2), got [2, 1, 2]"
 
 
 def test_the_seed_examples_own_trap_runs_without_error() -> None:
     trap = _idioms(invoke_json("hello", "eolll", "lleel"))["nn.RNN(..., batch_first=False)(input)  # input (3, 5, 4)"]
-    assert trap["error"] is None and trap["shape"] == [3, 5, 2]
+    assert trap["error"] is None and trap["returns"] == [
+        {"name": "output", "shape": [3, 5, 2]},
+        {"name": "h_n", "shape": [1, 5, 2]},
+    ]
     assert "h_n comes back (1, 5, 2)" in trap["note"]
 
 
@@ -146,7 +149,7 @@ def test_gate_blocks_in_torchs_order() -> None:
     gru = invoke_json("ab", "--cell", "gru", "--hidden", "3")["parameters"]
     assert {p["name"]: p["gates"] for p in gru}["bias_hh_l0"] == ["r", "z", "n"]
     assert invoke_json("ab")["parameters"][0]["gates"] is None
-    assert "r 0:3 z 3:6 n 6:9" in invoke("ab", "--cell", "gru", "--hidden", "3").stdout
+    assert "r 0:3 z 3:6 n 6:9" in invoke("ab", "--cell", "gru", "--hidden", "3", "--show", "parameters").stdout
 
 
 def test_vs_compares_the_numbers() -> None:
@@ -164,10 +167,10 @@ def test_vs_compares_the_numbers() -> None:
 
 
 def test_the_diagram_speaks_the_layout_asked_for() -> None:
-    seq_first = invoke("hello", "hi", "--layers", "2", "--seq-first", "--bidirectional").stdout
+    seq_first = invoke("hello", "hi", "--layers", "2", "--seq-first", "--bidirectional", "--show", "diagram").stdout
     assert "(seq=5, batch=2, direction*hidden=4)" in seq_first
     assert "final state at t=0 → h_n[1]" in seq_first
-    assert "(batch=2, seq=5, hidden=2)" in invoke("hello", "hi", "--layers", "2").stdout
+    assert "(batch=2, seq=5, hidden=2)" in invoke("hello", "hi", "--layers", "2", "--show", "diagram").stdout
 
 
 def test_a_large_run_calls_the_module_again_on_its_first_words_only(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,7 +179,7 @@ def test_a_large_run_calls_the_module_again_on_its_first_words_only(monkeypatch:
     idioms = {i.expression: i for i in explore(words, hidden_size=2).idioms}
     good = idioms["rnn(input, torch.zeros(1, 100, 2))"]
     assert "torch's own check of the shapes accepts it (the run is not repeated at this size)" in good.note
-    assert "Expected hidden size (1, 100, 2), got [100, 1, 2]" in idioms["rnn(input, torch.zeros(100, 1, 2))"].note
+    assert idioms["rnn(input, torch.zeros(100, 1, 2))"].error == "Expected hidden size (1, 100, 2), got [100, 1, 2]"
     trap = next(i for e, i in idioms.items() if "batch_first=False" in e)
-    assert "(run on the first 4 of 100 words)" in trap.note
+    assert "(the module was run on the first 4 of 100 words" in trap.note
     assert idioms["h_n[-1]"].final_state == [True] * 100  # the cheap ones still cover every word

@@ -34,7 +34,7 @@ def test_help_lists_every_declared_option_with_its_choices() -> None:
         for flag in spec.flags:
             assert flag in help_text, flag
     assert "--cell <rnn|lstm|gru>" in help_text
-    assert "--padding <packed|zeros>" in help_text
+    assert "--padding <auto|packed|zeros>" in help_text
     assert "--traceback" in help_text
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from conftest import invoke, run_shell, stable
+from conftest import INSTALL, invoke, require_client, run_shell
 from rich.console import RenderableType
 
 from rnn_cli.cli import app
@@ -38,7 +38,7 @@ BLOCK = re.compile(r"<!-- (example|section|shell)(?::\s?([^\n]*?))? -->\n```(\w+
 
 def _mask(text: str) -> str:
     """The float32 rounding figure depends on the CPU's kernels; everything else is fixed."""
-    return stable(re.sub(r"max \|diff\| [^,]+", "max |diff| <float32 rounding>", text))
+    return re.sub(r"max \|diff\| [^,]+", "max |diff| <float32 rounding>", text)
 
 
 def _example(args: str) -> str:
@@ -62,7 +62,15 @@ def _sections(args: str) -> dict[str, RenderableType]:
     command = typer.main.get_command(app)
     options = Options(**command.make_context("rnn-shapes", shlex.split(args)).params)
     result = run_plan(options.plan(options.words or []))
-    return report_sections(result, max_rows=options.max_rows, traced_words=options.traced_words())
+    parts = report_sections(result, max_rows=options.max_rows, traced_words=options.traced_words())
+    return {str(name): part for name, part in parts.items()}
+
+
+def _clients(command: str) -> list[str]:
+    """The system clients (jq, ...) a command runs, itself or through a script of this repository."""
+    scripts = [ROOT / word for word in re.findall(r"(?<![\w./-])[\w.-]+/[\w./-]+", command) if (ROOT / word).is_file()]
+    texts = [command, *(script.read_text(encoding="utf-8") for script in scripts)]
+    return [name for name in INSTALL if any(re.search(rf"(?<![\w-]){name}(?![\w-])", text) for text in texts)]
 
 
 def _shell(block: str) -> str:
@@ -73,6 +81,8 @@ def _shell(block: str) -> str:
             commands.append(line[2:])
         elif commands and commands[-1].endswith("\\"):
             commands[-1] += "\n" + line
+    for name in sorted({name for command in commands for name in _clients(command)}):
+        require_client(name)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "COLUMNS": str(WIDTH)}
     env.pop("FORCE_COLOR", None)
     for command in commands:
@@ -121,11 +131,18 @@ def test_every_example_in_the_readme_is_real_output(indices: tuple[int, ...], re
 
 
 def test_quick_start_commands_are_what_ci_runs() -> None:
-    commands = re.findall(r"```sh\n(.+?)\n```", README.split("## Quick start")[1].split("## ")[0])
+    """The quick start's two commands are lines of .ci/run, in order: setup (only what running
+    needs), then the tests (which install the test tools), then the checks those tools run."""
+    commands = re.findall(r"```sh\n(.+?)\n```", README.split("## Quick start")[1].split("\n## ")[0])
     assert len(commands) == 2
-    ci = (ROOT / ".ci" / "run").read_text()
-    for command in commands:
-        assert command in ci
+    setup, tests = commands
+    assert "pip install -e ." in setup and "[test]" not in setup, setup
+    assert "pip install -e '.[test]'" in tests and "pytest" in tests, tests
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    at = [next((i for i, line in enumerate(ci) if line == c or line.startswith(c + " || ")), -1) for c in commands]
+    assert -1 not in at and at[0] < at[1], f"README quick start not run by .ci/run as written, in order: {at}"
+    checks = [i for i, line in enumerate(ci) if re.match(r"(\.venv/bin/)?(ruff|mypy|lint-imports)\b", line)]
+    assert checks and min(checks) > at[1], "ruff, mypy and lint-imports need the test tools installed first"
 
 
 def test_the_option_table_is_the_declaration(request: pytest.FixtureRequest) -> None:

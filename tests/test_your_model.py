@@ -121,12 +121,15 @@ def test_sizes_with_lengths_and_random_tokens() -> None:
 
 def test_cost_is_in_the_tables_and_the_json() -> None:
     cost = invoke_json("hello", "eolll", "lleel")["cost"]
+    assert cost["forward_seconds"] is None and cost["timing"] is None  # nothing measured unless asked
+    cost = invoke_json("hello", "eolll", "lleel", "--time")["cost"]
     assert cost["parameters"] == 16 and cost["parameter_bytes"] == 64
     assert cost["mult_adds"] == 15 * 16  # 15 tokens, one multiply-add per parameter each, as torchinfo counts
     assert cost["activation_bytes"] == (3 * 5 * 2 + 1 * 3 * 2) * 4
     assert 0 < cost["forward_seconds"] < 1 and cost["threads"] >= 1 and "warm" in cost["timing"]
-    table = invoke("hello", "eolll", "lleel").stdout
-    assert "Cost of one forward pass" in table and "mult-adds" in table
+    table = invoke("hello", "eolll", "lleel", "--show", "cost").stdout
+    assert "Cost of one forward pass" in table and "mult-adds" in table and "\nforward " not in table
+    assert "\nforward " in invoke("hello", "eolll", "lleel", "--show", "cost", "--time").stdout
 
 
 def test_your_own_module_from_python() -> None:

@@ -9,6 +9,7 @@ from ..core.explore import run_plan
 from .files import write_atomically
 from .inputs import gather_words
 from .options import Options
+from .pager import page
 from .streams import note, write_stdout
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from ..core.result import Result
+    from ..render.sections import Section
 
 
 def dispatch(options: Options, ctx: typer.Context) -> int:
@@ -64,11 +66,24 @@ def _show_one(options: Options, result: Result) -> None:
     from ..render.report import report
 
     width = _width()
-    _show(
-        options,
-        report(result, max_rows=options.max_rows, values=values, traced_words=options.traced_words(), width=width),
-        width,
-    )
+    shown = options.sections()
+
+    def drawn(sections: frozenset[Section] | None) -> RenderableType:
+        return report(
+            result,
+            max_rows=options.max_rows,
+            values=values,
+            traced_words=options.traced_words(),
+            width=width,
+            sections=sections,
+        )
+
+    screen = None if options.json_out else drawn(shown)
+    # a file has no screen: the exports hold the whole report unless --show names sections
+    whole = screen if shown is None or options.show is not None else None
+    if (options.svg or options.html) and whole is None:
+        whole = drawn(shown if options.show is not None else None)
+    _show(options, screen, whole, width)
 
 
 def _width() -> int:
@@ -81,24 +96,26 @@ def _width() -> int:
     return width
 
 
-def _show(options: Options, renderable: RenderableType, width: int) -> None:
-    """Tables on stdout unless it carries JSON; the same renderable into --svg / --html."""
-    if not options.json_out:
+def _show(options: Options, screen: RenderableType | None, whole: RenderableType | None, width: int) -> None:
+    """``screen`` on stdout (none when it carries JSON), ``whole`` into --svg / --html."""
+    if screen is not None:
         from ..render.console import make_console, render_text
 
         console = make_console(width=width)
         if console.is_terminal and console.file.isatty():
-            console.print(renderable)
+            text = render_text(screen, width=width, color=True)
+            if options.no_pager or not page(text, console.height):
+                console.print(screen)
         else:  # a pipe or a file: plain text, no line ending in white space
-            write_stdout(render_text(renderable, width=width, color=console.is_terminal))
-    if options.svg:
+            write_stdout(render_text(screen, width=width, color=console.is_terminal))
+    if options.svg and whole is not None:
         from ..render.export import svg_picture
 
-        write_atomically(options.svg, svg_picture(renderable, width), "--svg")
-    if options.html:
+        write_atomically(options.svg, svg_picture(whole, width), "--svg")
+    if options.html and whole is not None:
         from ..render.export import html_page
 
-        write_atomically(options.html, html_page(renderable, width), "--html")
+        write_atomically(options.html, html_page(whole, width), "--html")
 
 
 def _compare(options: Options, a: Result, b: Result) -> None:
@@ -115,4 +132,5 @@ def _compare(options: Options, a: Result, b: Result) -> None:
     from ..render.comparison import comparison_report
 
     width = _width()
-    _show(options, comparison_report(doc, width), width)
+    drawn = comparison_report(doc, width)
+    _show(options, None if options.json_out else drawn, drawn, width)

@@ -21,6 +21,7 @@ import typer
 from ..core.config import Cell, Config, Device, Dtype, InitialState, Nonlinearity, Padding, Tokenizer
 from ..core.errors import BadInput
 from ..core.tokens import DEFAULT_MAX_STEPS
+from ..render.sections import FIRST_SCREEN, SECTIONS, Section, complete_sections, parse_sections
 
 if TYPE_CHECKING:
     from ..core.explore import Plan, RandomInput
@@ -79,7 +80,11 @@ class Options:
     seq_first: Annotated[
         bool, typer.Option("--seq-first", help="Feed (seq, batch, input) with batch_first=False."), RUN
     ] = False
-    padding: Annotated[Padding, typer.Option(help="How words of different lengths run."), RUN] = "packed"
+    padding: Annotated[
+        Padding,
+        typer.Option(help="auto: one plain batch when every word has the same length, else packed."),
+        RUN,
+    ] = "auto"
     dtype: Annotated[Dtype, typer.Option(help="The module's and the batch's dtype."), RUN] = "float32"
     device: Annotated[Device, typer.Option(help="Where it runs (cuda without CUDA is exit 1)."), RUN] = "cpu"
     seed: Annotated[int, typer.Option(help="torch.manual_seed before the module is built."), RUN] = 0
@@ -149,6 +154,29 @@ class Options:
     max_memory: Annotated[
         str, typer.Option(metavar="SIZE", help="Refuse runs estimated above this size (e.g. 512M, 8G)."), RUN
     ] = "2G"
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every section of the report, not the first screen's."), Scope.COMMAND
+    ] = False
+    show: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SECTION,...",
+            help=f"Only these sections of the report: {', '.join(SECTIONS)}.",
+            autocompletion=complete_sections,
+            show_default=False,
+        ),
+        Scope.COMMAND,
+    ] = None
+    no_pager: Annotated[
+        bool,
+        typer.Option("--no-pager", help="Never page a report taller than the terminal (else $PAGER, less -FRX)."),
+        Scope.COMMAND,
+    ] = False
+    timed: Annotated[
+        bool,
+        typer.Option("--time", help="Time the forward pass (cost.forward_seconds); nothing is timed otherwise."),
+        SHOWN,
+    ] = False
     steps: Annotated[bool, typer.Option("--steps", help="Trace the equations step by step."), SHOWN] = False
     steps_words: Annotated[int, typer.Option(help="Words traced by --steps."), SHOWN] = 2
     svg: Annotated[
@@ -297,7 +325,18 @@ class Options:
             tokenizer=self.tokens,
             names=cli_names(),
             random=self.random_input(),
+            timed=self.timed,
         )
+
+    def sections(self) -> frozenset[Section] | None:
+        """The report's sections the terminal shows: --show's, every one with --all (None), or
+        the first screen's."""
+        if self.show is not None:
+            try:
+                return parse_sections(self.show, option=flag("show"))
+            except ValueError as error:
+                raise BadInput(str(error)) from None
+        return None if self.show_all else FIRST_SCREEN
 
     def reading_budget(self) -> Callable[[int, int, int, int], None]:
         """Holds words still being read to --max-memory (see inputs): refuse as soon as they are over."""
@@ -334,6 +373,7 @@ class Options:
             for other, other_path in files[k + 1 :]:
                 if os.path.realpath(path) == os.path.realpath(other_path):
                     raise BadInput(f"{flag(name)} and {flag(other)} name the same file {path!r}: give each its own")
+        self.sections()
         if self.max_steps < 1:
             raise BadInput(f"--max-steps must be at least 1 (got {self.max_steps})")
         self.memory_limit()
@@ -359,6 +399,7 @@ CONFLICTS = [
     ("vs", "steps", "--steps traces one run and --vs compares two: trace each on its own"),
     ("vs", "plot", "--plot draws one run and --vs compares two: plot each on its own"),
     ("values_wanted", "no_values", "one asks for values, the other leaves them out"),
+    ("show_all", "show", "--all shows every section, --show the ones it names: choose one"),
 ]
 
 

@@ -30,7 +30,8 @@ app = typer.Typer(
     help=(
         "Show every shape and value of PyTorch's RNN, LSTM and GRU for a batch of words.\n\n"
         "Words are split into characters (grapheme clusters); the vocabulary is their "
-        "first-appearance order; the one-hot batch goes through a real torch module."
+        "first-appearance order (or the order --vocab gives); the one-hot batch goes through "
+        "a real torch module."
     ),
 )
 

@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal, get_args
 
-from .errors import BadInput, SettingNames
+from .errors import BadInput, SettingNames, quoted
 
 Cell = Literal["rnn", "lstm", "gru"]
 Nonlinearity = Literal["tanh", "relu"]
-Padding = Literal["packed", "zeros"]
+#: ``auto`` resolves, once the lengths are known, to ``packed`` when they differ, else ``zeros``
+#: (one plain batch: nothing is padded).
+Padding = Literal["auto", "packed", "zeros"]
 Dtype = Literal["float32", "float64"]
 Device = Literal["cpu", "cuda", "auto"]
 Tokenizer = Literal["graphemes", "codepoints"]
@@ -53,7 +55,7 @@ class Config:
     bias: bool = True
     proj_size: int = 0
     batch_first: bool = True
-    padding: Padding = "packed"
+    padding: Padding = "auto"
     dtype: Dtype = "float32"
     device: Device = "cpu"
     seed: int = 0
@@ -98,7 +100,9 @@ class Config:
         if self.input_size is not None:
             _whole(name["input_size"], self.input_size, low=1)
         if isinstance(self.dropout, bool) or not isinstance(self.dropout, int | float) or not 0 <= self.dropout < 1:
-            raise BadInput(f"{name['dropout']} must be a number from 0 up to (not including) 1 (got {self.dropout!r})")
+            raise BadInput(
+                f"{name['dropout']} must be a number from 0 up to (not including) 1 (got {quoted(self.dropout)})"
+            )
         _whole(name["num_layers"], self.num_layers, low=1)
         _whole(name["proj_size"], self.proj_size, low=0)
         _whole(name["seed"], self.seed, low=0, high=MAX_SEED)
@@ -120,20 +124,21 @@ class Config:
             if self.proj_size >= self.hidden_size:
                 raise BadInput(
                     f"{name['proj_size']} must be smaller than {name['hidden_size']} "
-                    f"({self.proj_size} >= {self.hidden_size})"
+                    f"({quoted(self.proj_size)} >= {quoted(self.hidden_size)})"
                 )
         return self if nonlinearity == self.nonlinearity else replace(self, nonlinearity=nonlinearity)
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise BadInput(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
+    """Refuse anything but one of ``allowed``; a tensor or array is refused before ``in`` compares it."""
+    if not isinstance(value, str) or value not in allowed:
+        raise BadInput(f"{name} must be one of {', '.join(allowed)} (got {quoted(value)})")
 
 
 def _whole(name: str, value: object, *, low: int, high: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadInput(f"{name} must be a whole number (got {value!r})")
+        raise BadInput(f"{name} must be a whole number (got {quoted(value)})")
     if value < low:
-        raise BadInput(f"{name} must be at least {low} (got {value})")
+        raise BadInput(f"{name} must be at least {low} (got {quoted(value)})")
     if high is not None and value > high:
-        raise BadInput(f"{name} must be at most {high} (got {value})")
+        raise BadInput(f"{name} must be at most {high} (got {quoted(value)})")

@@ -21,3 +21,33 @@ class SettingNames(dict[str, str]):
 
     def __missing__(self, key: str) -> str:
         return key
+
+
+#: The most of a value's repr a message quotes: enough to recognise it, and one short line.
+QUOTED_CHARS = 40
+
+
+def quoted(value: object) -> str:
+    """``value`` as a message shows it, one bounded line: a short repr (a str's escapes its line
+    breaks), or what it is (its type, and a tensor's or array's shape), never a repr that could
+    be every number of a tensor, on many lines."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            text = repr(value)
+        except ValueError:  # more digits than Python writes out
+            return f"a whole number of about {int(value.bit_length() * 0.30103):,} digits"
+        return text if len(text) <= QUOTED_CHARS else f"a whole number of {len(text.lstrip('-')):,} digits"
+    if isinstance(value, str):
+        text = repr(value)
+        return text if len(text) <= QUOTED_CHARS else f"{text[: QUOTED_CHARS - 1]}… ({len(value):,} characters)"
+    if value is None or isinstance(value, bool | float):
+        return repr(value)
+    kind = type(value)
+    named = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    what = f"{'an' if named[:1] in 'aeiou' else 'a'} {named}"
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple):  # torch.Size and numpy's shapes are tuples
+        return f"{what} of shape {tuple(shape)}"
+    if isinstance(value, list | tuple | dict | set):
+        return f"{what} of {len(value):,} item{'' if len(value) == 1 else 's'}"
+    return what

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from .budget import DEFAULT_MAX_MEMORY, check_memory, check_work, estimate_from, mult_adds
-from .config import Config, Source, Tokenizer
+from .config import Config, Padding, Source, Tokenizer
 from .errors import BadInput, RunFailure, SettingNames
 from .layout import h_n_rows, parameter_layouts, tensor_layouts
 from .result import Cost, PackedFacts, PaddingEffect, ParameterFacts, Result, TensorFacts
@@ -84,6 +84,9 @@ class Plan:
     trace_words: int
     #: The caller's own module, run instead of a seeded new one.
     module: Any = field(default=None, compare=False)
+    #: Time the forward (Cost.forward_seconds): asked for only, since a measured time makes
+    #: two identical runs differ.
+    timed: bool = False
 
     @property
     def lengths(self) -> list[int]:
@@ -119,6 +122,7 @@ def prepare(
     names: Mapping[str, str] | None = None,
     random: RandomInput | None = None,
     module: Any = None,
+    timed: bool = False,
 ) -> Plan:
     """Validate, tokenize and budget a request without importing torch.
 
@@ -135,12 +139,20 @@ def prepare(
             raise BadInput(f"sizes ({name['lengths']}) stand in for words: give one or the other")
         lengths, vocab_size = _checked_sizes(random, name, max_steps)
     width = _input_width(config, vocab_size, name, random)
-    config = replace(config, input_size=width)
+    config = replace(config, input_size=width, padding=resolved_padding(config.padding, lengths))
     check_work(config, max(lengths), names)
     traced = min(trace_words, len(lengths))
     estimate = estimate_from(config, len(lengths), max(lengths), sum(lengths), width, values=values, trace_words=traced)
     check_memory(estimate, max_memory, names)
-    return Plan(config, tokenized, random, tokenizer, traced, module)
+    return Plan(config, tokenized, random, tokenizer, traced, module, timed)
+
+
+def resolved_padding(padding: Padding, lengths: Sequence[int]) -> Padding:
+    """``auto`` as the words need it: one plain batch when every word has the same length (as
+    the seed's own code runs it), packed when they differ; ``packed`` and ``zeros`` as asked."""
+    if padding != "auto":
+        return padding
+    return "zeros" if min(lengths) == max(lengths) else "packed"
 
 
 def _checked_sizes(random: RandomInput, name: SettingNames, max_steps: int) -> tuple[list[int], int]:
@@ -195,6 +207,7 @@ def explore(
     lengths: Sequence[int] | None = None,
     vocab_size: int | None = None,
     module: Any = None,
+    timed: bool = False,
     **settings: Any,
 ) -> Result:
     """Run one recurrent layer over ``words`` and return every shape, value and check.
@@ -203,8 +216,10 @@ def explore(
     directly or as ``config``. Instead of words, ``lengths`` (with ``vocab_size`` for random
     tokens) runs seeded random input of those sizes. ``module`` runs your own
     ``nn.RNN``/``nn.LSTM``/``nn.GRU``, its weights, dtype and device, instead of a seeded
-    new one. Raises :class:`BadInput` for a request that cannot be run and
-    :class:`RunFailure` when torch's answer disagrees with the hand-computed recurrence.
+    new one. ``timed`` measures the forward pass (``cost.forward_seconds``); without it every
+    figure is computed, so the same call gives the same Result. Raises :class:`BadInput` for
+    a request that cannot be run and :class:`RunFailure` when torch's answer disagrees with
+    the hand-computed recurrence.
     """
     unknown = sorted(set(settings) - _SETTINGS)
     if unknown:
@@ -238,6 +253,7 @@ def explore(
         tokenizer=tokenizer,
         random=random,
         module=module,
+        timed=timed,
     )
     return run_plan(plan)
 
@@ -338,13 +354,16 @@ def _run(plan: Plan, work: int) -> Result:
     passed: Any = None if initial is None else (initial if lstm else initial[0])
     passed = _to_device(passed, device)
     module = plan.module if plan.module is not None else build_module(config, width)
+    forward_seconds: float | None = None
+    timing: str | None = None
     with _inference(module):
         start = time.perf_counter()
         forward = run_forward(config, batch, lengths_t, module, passed)
         cold = time.perf_counter() - start
-        forward_seconds, timing = _time_forward(
-            lambda: run_forward(config, batch, lengths_t, module, passed), cold, device
-        )
+        if plan.timed:
+            forward_seconds, timing = _time_forward(
+                lambda: run_forward(config, batch, lengths_t, module, passed), cold, device
+            )
     params = dict(module.named_parameters())
     batch_major_in = batch if config.batch_first else batch.transpose(0, 1)
     output_bm = forward.output if config.batch_first else forward.output.transpose(0, 1)
@@ -416,6 +435,10 @@ def _run(plan: Plan, work: int) -> Result:
             _index_list(forward.unsorted_indices, n),
         )
         padding_effects = None
+    elif min(lengths) == steps:  # one plain batch: no padding, so each word's final state is h_n's
+        final_h_n = reference.h_n if checked == n else forward.h_n
+        packed = None
+        padding_effects = [PaddingEffect(word, 0, 0.0) for word in plan.labels]
     else:  # the same module over the same words, packed: what each word's final state would be
         with _inference(module):
             final_h_n = run_forward(replace(config, padding="packed"), batch, lengths_t, module, passed).h_n
@@ -441,6 +464,7 @@ def _run(plan: Plan, work: int) -> Result:
                 vocab_size=vocab_size,
                 atol=comparison.atol,
                 rtol=comparison.rtol,
+                source=plan.source,
             ),
             large=work >= PARALLEL_MULT_ADDS,
         )
@@ -487,6 +511,7 @@ def _run(plan: Plan, work: int) -> Result:
         input_size=width,
         source=plan.source,
         cost=cost,
+        vocabulary_given=plan.tokenized is not None and plan.tokenized.vocabulary_given,
     )
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Union
 
 from .checks import agreeing_diff, tolerance_bound
-from .config import Config
-from .forward import quiet_projection, run_forward
+from .config import Config, Source
+from .forward import Forward, quiet_projection, run_forward
 from .result import Idiom
 
 if TYPE_CHECKING:
@@ -46,6 +46,8 @@ class RunTensors:
     rtol: float
     #: Set when this is a run cut to its first words (see SAMPLE_WORDS), for the notes to say so.
     sample: int | None = None
+    #: Words (whose tokens are characters), or random tokens: what the next-token head predicts.
+    source: Source = "words"
 
 
 #: When a run is large, the idioms that call the module again run on this many leading words.
@@ -63,7 +65,7 @@ def check_idioms(run: RunTensors, *, large: bool = False) -> list[Idiom]:
         *_views(run),
         *(_next_token_head(run) if run.flat_tokens is not None else []),
         *_initial_states(run, calls),
-        _layout_trap(calls, len(run.lengths)),
+        _layout_trap(run, calls),
     ]
 
 
@@ -202,15 +204,18 @@ def _views(run: RunTensors) -> list[Idiom]:
     shape = (n, steps, d, h) if c.batch_first else (steps, n, d, h)
     viewed = run.output.view(*shape)
     halves_hold = all(bool(viewed[..., k, :].equal(run.output[..., k * h : (k + 1) * h])) for k in range(d))
-    where = ", ".join(f"[..., {k}, :] {name}" for k, name in enumerate(names))
-    note = f"{where} half of the last axis" + (" (checked)" if halves_hold else "; the halves DIFFER")
     if d == 2:
+        where = ", ".join(f"[..., {k}, :] {name}" for k, name in enumerate(names))
+        note = f"{where} half of the last axis" + (" (checked)" if halves_hold else "; the halves DIFFER")
         note += "; the forward final state is at each word's last step, the backward one at step 0"
+    else:  # one direction: no halves, the view only adds an axis
+        note = "[..., 0, :] forward: the whole last axis, the only direction; the view adds an axis of 1"
+        note += " (checked)" if halves_hold else "; it DIFFERS from output"
     idioms.append(Idiom(f"output.view({', '.join(map(str, shape))})", tuple(viewed.shape), None, None, note))
     return idioms
 
 
-# -- the next-character head and its loss -----------------------------------------------------------
+# -- the next-token head and its loss ---------------------------------------------------------------
 
 
 def _next_token_head(run: RunTensors) -> list[Idiom]:
@@ -235,13 +240,20 @@ def _next_token_head(run: RunTensors) -> list[Idiom]:
     targets = targets_bm if c.batch_first else targets_bm.T
     loss = torch.nn.CrossEntropyLoss()
     counted = int((targets_bm != IGNORE_INDEX).sum())
+    # a word's tokens are characters (graphemes or code points); random tokens are ids, their targets random
+    head = (
+        "the next-character head"
+        if run.source == "words"
+        else "the next-token head; the tokens are random, so are its targets"
+    )
+    target = "the next token" if run.source == "words" else "the next random token"
     idioms = [
         Idiom(
             f"logits = nn.Linear({width}, {v})(output)",
             tuple(logits.shape),
             None,
             None,
-            f"a score for each of the {v} tokens at every step: the next-character head",
+            f"a score for each of the {v} tokens at every step: {head}",
         )
     ]
     flat = float(loss(logits.reshape(-1, v), targets.reshape(-1)))
@@ -257,7 +269,7 @@ def _next_token_head(run: RunTensors) -> list[Idiom]:
     by_axis = _class_axis_loss(logits[part], targets[part], batch_first=c.batch_first)
     sampled = f" on the first {k:,} of {n:,} words" if k < n else ""
     flat_part = float(loss(logits[part].reshape(-1, v), targets[part].reshape(-1))) if k < n else flat
-    what = f"targets = the next token at {counted} steps; each word's last step and pads are {IGNORE_INDEX}, ignored"
+    what = f"targets = {target} at {counted} steps; each word's last step and pads are {IGNORE_INDEX}, ignored"
     if not counted:
         what = "no step has a next token (every word is one token long): the mean over nothing is nan"
     same = (by_axis != by_axis and flat_part != flat_part) or abs(by_axis - flat_part) <= 1e-6 * max(
@@ -300,17 +312,32 @@ def _class_axis_loss(logits: torch.Tensor, targets: torch.Tensor, *, batch_first
 # -- initial states --------------------------------------------------------------------------------
 
 State = Union["torch.Tensor", tuple["torch.Tensor", "torch.Tensor"]]
+#: What a module call returns, each tensor named, in order: output, h_n (and an LSTM's c_n).
+Returns = tuple[tuple[str, tuple[int, ...]], ...]
 
 
-def _call(run: RunTensors, hx: State, *, packed: bool) -> torch.Tensor:
-    """Run the module on the run's input, packed or padded, from an initial state; its output."""
+def _call(run: RunTensors, hx: State, *, packed: bool) -> Forward:
+    """Run the module on the run's input, packed or padded, from an initial state."""
     config = replace(run.config, padding="packed" if packed else "zeros")
-    return run_forward(config, run.batch, run.lengths, run.module, hx).output
+    return run_forward(config, run.batch, run.lengths, run.module, hx)
+
+
+def _returned(output: tuple[int, ...], h_n: tuple[int, ...], c_n: tuple[int, ...] | None) -> Returns:
+    """A module call's tensors as torch names them: ``output, h_n``, or an LSTM's ``output, (h_n, c_n)``."""
+    named = (("output", output), ("h_n", h_n))
+    return named if c_n is None else (*named, ("c_n", c_n))
+
+
+def _returns_of(forward: Forward) -> Returns:
+    c_n = None if forward.c_n is None else tuple(forward.c_n.shape)
+    return _returned(tuple(forward.output.shape), tuple(forward.h_n.shape), c_n)
 
 
 def _initial_states(run: RunTensors, calls: RunTensors) -> list[Idiom]:
     """h_0 as torch wants it, run (on ``calls``: the run, or its first words), and batch first, refused.
 
+    ``input`` in the expressions is the padded batch, so a wrong h_0's error is what that call
+    raises; a packed run's own call, on the PackedSequence, fails elsewhere in torch, said second.
     A wrong h_0 is refused before any computing, so that call is made on the whole run.
     """
     import torch
@@ -334,6 +361,8 @@ def _initial_states(run: RunTensors, calls: RunTensors) -> list[Idiom]:
     rule = f"h_0 is (D*num_layers, N, H_out) = {good_h}"
     if lstm:
         rule += f", c_0 (D*num_layers, N, H_cell) = {good_c}"
+    # zeros are the default h_0: the call returns tensors shaped as the run's own
+    returns = _returned(tuple(run.output.shape), good_h, good_c if lstm else None)
     if calls.sample:  # a large run: torch's own shape check, not the run again
         check: Callable[..., object] = run.module.check_forward_args  # LSTM takes (h_0, c_0), the others h_0
         refused = _error_of(lambda: check(run.batch, state(good_h, good_c), None))
@@ -341,53 +370,74 @@ def _initial_states(run: RunTensors, calls: RunTensors) -> list[Idiom]:
         checked += " (the run is not repeated at this size)"
     else:
         given = _call(run, state(good_h, good_c), packed=packed)
-        same = bool(torch.allclose(given, run.output, atol=run.atol, rtol=run.rtol))
+        returns = _returns_of(given)
+        same = bool(torch.allclose(given.output, run.output, atol=run.atol, rtol=run.rtol))
         checked = "zeros give the output of the run (checked)" if same else "the output DIFFERS from the run's"
-    idioms = [Idiom(written(good_h, good_c), good_h, None, None, f"{rule}: batch on axis 1, always; {checked}")]
+        if same and packed:
+            checked = "zeros give the output of the run (checked on the packed input, as the run calls it)"
+    note = f"{rule}: batch on axis 1, always; {checked}"
+    idioms = [Idiom(written(good_h, good_c), None, None, None, note, returns=returns)]
     bad_h, bad_c = (n, rows, h_out), (n, rows, h_cell)
     if bad_h == good_h:
         note = f"batch first: the same shape here only because N = D*num_layers = {n}; another batch size fails"
-        idioms.append(Idiom(written(bad_h, bad_c), bad_h, None, None, note))
+        idioms.append(Idiom(written(bad_h, bad_c), None, None, None, note, returns=returns))
         return idioms
-    error = _error_of(lambda: _call(run, state(bad_h, bad_c), packed=packed))
+    error = _error_of(lambda: _call(run, state(bad_h, bad_c), packed=False))  # ``input``, as written
     note = f"batch first is wrong; the fix: {rule}"
-    if packed:  # packed input fails deeper inside torch, with a less telling message
-        unpacked = _error_of(lambda: _call(run, state(bad_h, bad_c), packed=False))
-        if unpacked and unpacked != error:
-            note += f" (the padded input gives: {unpacked})"
-    idioms.append(Idiom(written(bad_h, bad_c), bad_h, None, error, note if error else "torch accepted it: unexpected"))
+    if packed:  # the run's own call, on the packed input, fails deeper inside torch, less tellingly
+        inside = _error_of(lambda: _call(run, state(bad_h, bad_c), packed=True))
+        if inside and inside != error:
+            note += f"; rnn(packed, ...) fails elsewhere in torch: {inside}"
+    idioms.append(Idiom(written(bad_h, bad_c), None, None, error, note if error else "torch accepted it: unexpected"))
     return idioms
 
 
 # -- the seed's own trap ---------------------------------------------------------------------------
 
 
-def _layout_trap(run: RunTensors, words: int) -> Idiom:
+def _misread(c: Config, fed: tuple[int, ...]) -> Returns:
+    """What the module built for the other layout returns for an input of shape ``fed``: it
+    takes axis 1 as the batch when the run is batch first (the module is built batch_first=False),
+    axis 0 otherwise, and keeps the two axes where they are in ``output``."""
+    batch, rows = fed[1] if c.batch_first else fed[0], c.num_layers * c.directions
+    cell = (rows, batch, c.hidden_size) if c.cell == "lstm" else None
+    return _returned((fed[0], fed[1], c.directions * c.out_size), (rows, batch, c.out_size), cell)
+
+
+def _layout_trap(run: RunTensors, calls: RunTensors) -> Idiom:
     """The padded input in this layout, given to the same module built for the other layout.
 
-    ``run`` may be the first words of a large run (its note says so); ``words`` is the whole run's count.
+    The module is called on ``calls``: the run, or its first words when it is large. Then what
+    the whole batch gets is worked out from its shape by the same reading, which that call
+    checks on its words.
     """
     c = run.config
-    module = run.module
+    module = calls.module
     module.batch_first = not c.batch_first  # the same weights, read the other way; put back below
     try:
         with quiet_projection(c):
-            output, state = module(run.batch)
+            output, state = module(calls.batch)
     finally:
         module.batch_first = c.batch_first
-    h_n = state[0] if isinstance(state, tuple) else state
+    h_n, c_n = state if isinstance(state, tuple) else (state, None)
+    got = _returned(tuple(output.shape), tuple(h_n.shape), None if c_n is None else tuple(c_n.shape))
     fed = tuple(run.batch.shape)
+    returns = _misread(c, fed) if calls.sample else got
     if c.batch_first:
         built = "batch_first=False"
         read = f"reads the {fed[0]} words as {fed[0]} steps and the {fed[1]} steps as a batch of {fed[1]}"
     else:
         built = "batch_first=True"
         read = f"reads the {fed[0]} steps as a batch of {fed[0]} and the {fed[1]} words as {fed[1]} steps"
-    note = f"no error: it {read}; h_n comes back {tuple(h_n.shape)}, one row per step position, not per word"
-    if run.sample:
-        note += f" (run on the first {run.sample} of {words} words)"
+    note = f"no error: it {read}; h_n comes back {returns[1][1]}, one row per step position, not per word"
+    if calls.sample:
+        sample_fed = tuple(calls.batch.shape)
+        note += f" (the module was run on the first {calls.sample} of {len(run.lengths)} words, input"
+        note += f" {sample_fed}; the shapes here are the whole batch's, by the same reading"
+        expected = _misread(c, sample_fed)
+        note += ", checked on those words)" if got == expected else f"; those words gave {got}, not {expected})"
     return Idiom(
-        f"nn.{type(module).__name__}(..., {built})(input)  # input {fed}", tuple(output.shape), None, None, note
+        f"nn.{type(module).__name__}(..., {built})(input)  # input {fed}", None, None, None, note, returns=returns
     )
 
 

@@ -93,7 +93,9 @@ class Idiom:
 
     ``final_state`` says per word whether its value equals that word's final state of the
     last layer (both directions when bidirectional), or is None where that question does not
-    apply; ``error`` is torch's own message when the expression fails.
+    apply; ``error`` is torch's own message when the expression fails. A call that returns
+    several tensors (a module's ``output, h_n``) names each one and its shape in ``returns``,
+    in the order it returns them, and has no single ``shape``.
     """
 
     expression: str
@@ -102,6 +104,7 @@ class Idiom:
     error: str | None
     note: str
     value: float | None = None
+    returns: tuple[tuple[str, tuple[int, ...]], ...] | None = None
 
 
 @dataclass
@@ -130,16 +133,16 @@ class Cost:
     ``mult_adds``: the multiply-adds of one forward pass's matrix products, by the documented
     equations, over the real tokens (a packed run skips the padding); biases and the gates'
     elementwise arithmetic are not counted. ``forward_seconds``: one forward, timed as
-    ``timing`` says, on ``threads`` threads.
+    ``timing`` says, on ``threads`` threads; None (both) unless the run was asked to time it.
     """
 
     parameters: int
     parameter_bytes: int
     mult_adds: int
     activation_bytes: int
-    forward_seconds: float
+    forward_seconds: float | None
     threads: int
-    timing: str
+    timing: str | None
 
 
 @dataclass
@@ -168,6 +171,8 @@ class Result:
     input_size: int = 0
     source: Source = "words"
     cost: Cost | None = None
+    #: True when the caller gave the vocabulary's order (``vocab``), else it is first-appearance order.
+    vocabulary_given: bool = False
 
     @property
     def parameter_count(self) -> int:

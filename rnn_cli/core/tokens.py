@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, get_args
 
 from .config import Tokenizer
-from .errors import BadInput, SettingNames
+from .errors import BadInput, SettingNames, quoted
 
 #: Longest word, in tokens, that a run accepts unless told otherwise.
 DEFAULT_MAX_STEPS = 10_000
@@ -58,6 +58,7 @@ class Tokenized:
 
     ``flat`` is every token's vocabulary index, word after word: bytes when each index fits
     in one (the common, all-ASCII case, built without a Python loop per token), else a list.
+    ``vocabulary_given``: the vocabulary is in the caller's order, not first-appearance order.
     """
 
     words: list[str]
@@ -65,6 +66,7 @@ class Tokenized:
     vocabulary: list[str]
     lengths: list[int]
     flat: bytes | list[int]
+    vocabulary_given: bool = False
 
     @property
     def indices(self) -> list[list[int]]:
@@ -90,7 +92,7 @@ def tokenize_words(
     """
     name = SettingNames(names or {})
     if tokenizer not in get_args(Tokenizer):
-        raise BadInput(f"{name['tokenizer']} must be one of {', '.join(get_args(Tokenizer))} (got {tokenizer!r})")
+        raise BadInput(f"{name['tokenizer']} must be one of {', '.join(get_args(Tokenizer))} (got {quoted(tokenizer)})")
     if isinstance(words, str) or not isinstance(words, Sequence):
         raise BadInput("words must be a list of strings")
     if not words:
@@ -120,7 +122,7 @@ def tokenize_words(
     else:
         index = {tok: i for i, tok in enumerate(vocabulary)}
         flat = [index[t] for toks in tokens for t in toks]
-    return Tokenized(checked, tokens, vocabulary, lengths, flat)
+    return Tokenized(checked, tokens, vocabulary, lengths, flat, vocabulary_given=vocab is not None)
 
 
 def _first_seen(tokens: Iterable[list[str]]) -> list[str]:
@@ -142,10 +144,10 @@ def _explicit_vocabulary(
     seen: set[str] = set()
     for tok in order:
         if tok in seen:
-            raise BadInput(f"{name} lists token {tok!r} twice")
+            raise BadInput(f"{name} lists token {quoted(tok)} twice")
         seen.add(tok)
     for i, toks in enumerate(tokens):
         for tok in toks:
             if tok not in seen:
-                raise BadInput(f"token {tok!r} of word {i + 1} is not in {name}")
+                raise BadInput(f"token {quoted(tok)} of word {i + 1} is not in {name}")
     return order

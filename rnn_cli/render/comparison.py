@@ -39,11 +39,16 @@ def comparison_report(doc: ComparisonDoc, width: int = DEFAULT_WIDTH) -> Group:
             axes.append(f"{axis}={size}", style="bold yellow" if moved else "")
         return Text(str(tuple(t["shape"])), style="bold yellow" if shape_differs else ""), axes
 
-    def verdict(name: str) -> Text:
+    def mark(name: str) -> Text:
         marked = any(p.startswith(f"tensors.{name}") for p in differing)
-        text = Text("≠ " if marked else "= ", style="bold yellow" if marked else "dim")
+        return Text("≠" if marked else "=", style="bold yellow" if marked else "dim")
+
+    def tensor_numbers(name: str) -> Text:
         both = name in tensors_a and name in tensors_b
-        return text.append_text(_numbers(by_path.get(f"tensors.{name}.values"), both=both))
+        return _numbers(by_path.get(f"tensors.{name}.values"), both=both)
+
+    def verdict(name: str) -> Text:
+        return Text.assemble(mark(name), " ", tensor_numbers(name))
 
     def wide() -> Table:
         table = titled_table("Shapes side by side (≠ marks what differs)")
@@ -55,22 +60,26 @@ def comparison_report(doc: ComparisonDoc, width: int = DEFAULT_WIDTH) -> Group:
             table.add_row(name, *side(tensors_a, tensors_b, name), *side(tensors_b, tensors_a, name), verdict(name))
         return table
 
-    def stacked() -> Table:
+    def stacked(*, numbers_below: bool = False) -> Table:
         table = titled_table("Shapes, A above B (≠ marks what differs)")
         table.add_column("tensor", style="bold")
         table.add_column("")
         table.add_column("shape", no_wrap=True)
         table.add_column("axes", no_wrap=True)
-        table.add_column("numbers")
+        table.add_column("" if numbers_below else "numbers", no_wrap=True)
         for name in names:
             shape_a, axes_a = side(tensors_a, tensors_b, name)
             shape_b, axes_b = side(tensors_b, tensors_a, name)
-            table.add_row(
-                name, "A\nB", Text("\n").join([shape_a, shape_b]), Text("\n").join([axes_a, axes_b]), verdict(name)
-            )
+            last = mark(name) if numbers_below else verdict(name)
+            table.add_row(name, "A\nB", Text("\n").join([shape_a, shape_b]), Text("\n").join([axes_a, axes_b]), last)
         return table
 
-    table = first_fitting(width, wide, stacked)
+    table = first_fitting(width, wide, stacked, lambda: stacked(numbers_below=True))
+    below: list[RenderableType] = []
+    if table.columns[-1].header == "":  # the narrowest layout: the numbers under the table, whole
+        below += [Text(), Text("Numbers, A against B", style="bold")]
+        both = [name for name in names if name in tensors_a and name in tensors_b]  # the table says "absent"
+        below += [Text.assemble(f"  {name}: ", mark(name), " ", tensor_numbers(name)) for name in both]
     settings = titled_table("Settings that differ")
     settings.add_column("setting")
     settings.add_column("A")
@@ -91,7 +100,7 @@ def comparison_report(doc: ComparisonDoc, width: int = DEFAULT_WIDTH) -> Group:
             shapes = [Text("absent", style="yellow") if s is None else Text(str(tuple(s))) for s in (d["a"], d["b"])]
             numbers = _numbers(d, both=d["a"] is not None and d["b"] is not None)
             parameters.add_row(name, *shapes, numbers)
-    sections: list[RenderableType] = [header, section(table)]
+    sections: list[RenderableType] = [header, section(table), *below]
     if parameters.row_count:
         sections.append(section(parameters))
     if settings.row_count:

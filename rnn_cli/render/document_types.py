@@ -133,13 +133,24 @@ class TraceStepDoc(TypedDict):
     parts: dict[str, Values]
 
 
-class IdiomDoc(TypedDict):
+class _IdiomRequired(TypedDict):
     expression: str
     shape: list[Count] | None
     final_state: list[bool] | None
     error: str | None
     note: str
     value: float | None
+
+
+class ReturnedDoc(TypedDict):
+    name: str
+    shape: list[Count]
+
+
+class IdiomDoc(_IdiomRequired, total=False):
+    #: A module call's tensors, named in the order it returns them (its ``shape`` is null);
+    #: null for an expression of one value. Added after the first release: optional in the schema.
+    returns: list[ReturnedDoc] | None
 
 
 class PackedDoc(TypedDict):
@@ -160,9 +171,9 @@ class CostDoc(TypedDict):
     parameter_bytes: Count
     mult_adds: Count
     activation_bytes: Count
-    forward_seconds: float
+    forward_seconds: float | None
     threads: Count
-    timing: str
+    timing: str | None
 
 
 class Document(TypedDict):

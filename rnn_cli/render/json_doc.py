@@ -149,6 +149,9 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> Docum
                 "error": i.error,
                 "note": i.note,
                 "value": None if i.value is None else finite_or_none(i.value),
+                "returns": None
+                if i.returns is None
+                else [{"name": name, "shape": list(shape)} for name, shape in i.returns],
             }
             for i in result.idioms
         ],

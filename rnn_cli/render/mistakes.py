@@ -13,8 +13,8 @@ from .visible import visible
 
 
 def idioms_section(result: Result, max_rows: int) -> Group:
-    """Each expression on a line of its own; under it its shape, per word whether it is that
-    word's final state, and what happened: a list, so it reads at any width."""
+    """Each expression on a line of its own; under it its shape (or the tensors a call returns),
+    per word whether it is that word's final state, and what happened: a list, so it reads at any width."""
     parts: list[RenderableType] = [
         Text(),
         Text("Using the output: expressions people write next, run on these tensors", style="bold"),
@@ -27,9 +27,11 @@ def idioms_section(result: Result, max_rows: int) -> Group:
     for idiom in result.idioms:
         parts.append(Text())
         parts.append(Text(idiom.expression, style="bold cyan"))
-        facts = Text("shape ", style="dim")
+        facts = Text("returns " if idiom.returns and not idiom.error else "shape ", style="dim")
         if idiom.error:
             facts.append("— torch refuses it", style="red")
+        elif idiom.returns:  # a module call: each tensor it returns, not one shape
+            facts.append(", ".join(f"{name} {shape_text(shape)}" for name, shape in idiom.returns))
         else:
             facts.append("scalar" if idiom.shape == () else shape_text(idiom.shape or ()))
         if idiom.final_state is not None:

@@ -64,7 +64,12 @@ def plot_bytes(result: Result, image_format: str) -> bytes:
             ax.set_ylabel("h[1]")
             ax.legend(fontsize=8, loc="best")
     shown = f"first {len(words)} of {len(result.words)} words" if len(result.words) > len(words) else "every word"
-    pads = "× marks steps reached only by zero padding" if c.padding == "zeros" else "packed: pad steps are not run"
+    if c.padding == "packed":
+        pads = "packed: pad steps are not run"
+    elif len(set(result.lengths)) == 1:
+        pads = "one plain batch: nothing is padded"
+    else:
+        pads = "× marks steps reached only by zero padding"
     figure.suptitle(f"{result.call}\n{shown}; {pads}", fontsize=9)
     buffer = io.BytesIO()
     figure.savefig(buffer, format=image_format, dpi=110, metadata=_metadata(image_format))

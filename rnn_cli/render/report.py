@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -10,6 +12,7 @@ from ..core.result import Result
 from .blocks import DEFAULT_MAX_ROWS, DEFAULT_WIDTH, section
 from .diagram import diagram
 from .mistakes import idioms_section, packed_table, padding_table
+from .sections import FIRST_SCREEN, SECTIONS, Section
 from .tables import (
     cost_table,
     embedded_tables,
@@ -31,10 +34,39 @@ def report(
     values: bool = True,
     traced_words: int = 0,
     width: int = DEFAULT_WIDTH,
+    sections: Collection[Section] | None = None,
 ) -> Group:
-    """The whole report as one renderable, laid out for ``width`` columns."""
-    parts = report_sections(result, max_rows=max_rows, values=values, traced_words=traced_words, width=width)
-    return Group(*parts.values())
+    """The report as one renderable, laid out for ``width`` columns: every section, or those
+    named in ``sections`` and a last line saying what the others hold."""
+    parts = report_sections(
+        result, max_rows=max_rows, values=values, traced_words=traced_words, width=width, only=sections
+    )
+    if sections is None:
+        return Group(*parts.values())
+    available = available_sections(result, values=values, traced_words=traced_words)
+    left_out = [name for name in available if name not in sections]
+    return Group(*parts.values(), *more_line(result, left_out, first_screen=sections == FIRST_SCREEN))
+
+
+def available_sections(result: Result, *, values: bool = True, traced_words: int = 0) -> list[Section]:
+    """The sections this run's report has, in order."""
+    have: dict[Section, bool] = {
+        "embedded": "embedded" in result.tensors,
+        "h_0": "h_0" in result.tensors,
+        "c_0": "c_0" in result.tensors,
+        "c_n": "c_n" in result.tensors,
+        "packed": result.packed is not None,
+        "padding": _padded(result),
+        "cost": result.cost is not None,
+        "steps": bool(traced_words),
+    }
+    valued: set[Section] = {"input", "embedded", "h_0", "c_0", "output", "h_n", "c_n"}
+    return [name for name in SECTIONS if have.get(name, True) and (values or name not in valued)]
+
+
+def _padded(result: Result) -> bool:
+    """Under zero padding, whether any word was padded (a plain batch of equal words is not)."""
+    return result.padding_effects is not None and any(e.pad_steps for e in result.padding_effects)
 
 
 def report_sections(
@@ -44,34 +76,54 @@ def report_sections(
     values: bool = True,
     traced_words: int = 0,
     width: int = DEFAULT_WIDTH,
-) -> dict[str, RenderableType]:
-    """The report's sections by name, in order (the README quotes single ones)."""
-    parts: dict[str, RenderableType | None] = {
-        "header": header(result),
-        "vocabulary": vocabulary_table(result, max_rows),
-        "shapes": shapes_section(result, width),
-        "diagram": diagram(result),
+    only: Collection[Section] | None = None,
+) -> dict[Section, RenderableType]:
+    """The report's sections by name, in order (the README quotes single ones); only those in
+    ``only`` are built, when it is given."""
+    builders: dict[Section, Callable[[], RenderableType | None]] = {
+        "header": lambda: header(result),
+        "vocabulary": lambda: vocabulary_table(result, max_rows),
+        "shapes": lambda: shapes_section(result, width),
+        "diagram": lambda: diagram(result),
+        "input": lambda: _sections(input_tables(result, max_rows, width)),
+        "embedded": lambda: _sections(embedded_tables(result, max_rows, width)),
+        "h_0": lambda: _sections(state_tables(result, "h_0", max_rows, width)),
+        "c_0": lambda: _sections(state_tables(result, "c_0", max_rows, width)),
+        "output": lambda: _sections(output_tables(result, max_rows, width)),
+        "h_n": lambda: _sections(state_tables(result, "h_n", max_rows, width)),
+        "c_n": lambda: _sections(state_tables(result, "c_n", max_rows, width)),
+        "lengths": lambda: lengths_table(result, max_rows),
+        "packed": lambda: packed_table(result, max_rows),
+        "padding": lambda: padding_table(result, max_rows) if _padded(result) else None,
+        "idioms": lambda: idioms_section(result, max_rows),
+        "parameters": lambda: parameters_table(result, values=values, width=width),
+        "cost": lambda: cost_table(result),
+        "steps": lambda: trace_report(result, min(traced_words, len(result.words)), max_rows, width),
+        "verification": lambda: Group(Text(), verification_line(result)),
     }
-    if values:
-        parts["input"] = _sections(input_tables(result, max_rows, width))
-        parts["embedded"] = _sections(embedded_tables(result, max_rows, width))
-        for name in ("h_0", "c_0"):
-            if name in result.tensors:
-                parts[name] = _sections(state_tables(result, name, max_rows, width))
-        parts["output"] = _sections(output_tables(result, max_rows, width))
-        parts["h_n"] = _sections(state_tables(result, "h_n", max_rows, width))
-        if "c_n" in result.tensors:
-            parts["c_n"] = _sections(state_tables(result, "c_n", max_rows, width))
-    parts["lengths"] = lengths_table(result, max_rows)
-    parts["packed"] = packed_table(result, max_rows)
-    parts["padding"] = padding_table(result, max_rows)
-    parts["idioms"] = idioms_section(result, max_rows)
-    parts["parameters"] = parameters_table(result, values=values, width=width)
-    parts["cost"] = cost_table(result)
-    if traced_words:
-        parts["steps"] = trace_report(result, min(traced_words, len(result.words)), max_rows, width)
-    parts["verification"] = Group(Text(), verification_line(result))
+    wanted = available_sections(result, values=values, traced_words=traced_words)
+    parts = {name: builders[name]() for name in wanted if only is None or name in only}
     return {name: section(p) if isinstance(p, Table) else p for name, p in parts.items() if p is not None}
+
+
+def more_line(result: Result, left_out: list[Section], *, first_screen: bool = True) -> list[Text]:
+    """The report's last line: what --all adds, and any expression that is wrong for these words."""
+    if not left_out:
+        return []
+    line = Text("more with ")
+    line.append("--all", style="bold")
+    if first_screen:
+        line.append(f": {', '.join(left_out)}")
+    else:
+        line.append(f": {len(left_out)} other section{'s' if len(left_out) > 1 else ''}")
+    wrong = [i.expression for i in result.idioms if i.final_state is not None and not all(i.final_state)]
+    if wrong and "idioms" in left_out:
+        which = ", ".join(wrong[:3]) + (f" and {len(wrong) - 3} more" if len(wrong) > 3 else "")
+        line.append("\n")
+        line.append("careful: ", style="bold yellow")
+        line.append(f"{which} {'is' if len(wrong) == 1 else 'are'} not every word's final state here")
+        line.append(" (--show idioms)", style="dim")
+    return [Text(), line]
 
 
 def _sections(tables: list[Table]) -> Group:
@@ -84,7 +136,12 @@ def header(result: Result) -> Text:
     text.append("rnn-shapes  ", style="bold")
     text.append(result.call, style="bold cyan")
     layout = "(batch, seq, input)" if c.batch_first else "(seq, batch, input)"
-    fed = "packed: pack_padded_sequence(enforce_sorted=False)" if c.padding == "packed" else "zero padding run through"
+    if c.padding == "packed":
+        fed = "packed: pack_padded_sequence(enforce_sorted=False)"
+    elif len(set(result.lengths)) == 1:
+        fed = f"one plain batch: every {'word' if result.source == 'words' else 'row'} is {result.lengths[0]} long"
+    else:
+        fed = "zero padding run through"
     if result.source != "words":
         fed += f"; {result.source}, seeded"
     text.append(f"\ninput {layout}, {fed}", style="dim")

@@ -133,9 +133,9 @@ def script(result: Result) -> str:
             f"    output, _ = pad_packed_sequence(packed_output, batch_first={bf}, total_length=int(lengths.max()))\n"
         )
     else:
-        lines.append(
-            f"with torch.no_grad():\n    output, state = rnn(fed{state})  # zero padding runs through the cell\n"
-        )
+        plain = len(set(result.lengths)) == 1
+        why = "one plain batch: every word has the same length" if plain else "zero padding runs through the cell"
+        lines.append(f"with torch.no_grad():\n    output, state = rnn(fed{state})  # {why}\n")
     lines.append("h_n, c_n = state\n" if c.cell == "lstm" else "h_n = state\n")
     variables = {"input": "input_data", "embedded": "embedded"}
     for name in result.tensors:

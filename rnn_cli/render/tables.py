@@ -35,11 +35,12 @@ def vocabulary_table(result: Result, max_rows: int) -> Table | None:
     """The words' vocabulary, each token with the one-hot vector or the embedding row it gets."""
     size = len(result.vocabulary)
     if not size:
-        return None  # random input: no words, no vocabulary
+        return None  # random input: features have no tokens, random tokens are ids with nothing to name
     embed = result.config.embed
-    title = f"Vocabulary: input_size = {size} (first-appearance order)"
+    order = "the order --vocab gives" if result.vocabulary_given else "first-appearance order"
+    title = f"Vocabulary: input_size = {size} ({order})"
     if embed:
-        title = f"Vocabulary: {size} tokens (first-appearance order); id {size} is the padding"
+        title = f"Vocabulary: {size} tokens ({order}); id {size} is the padding"
     table = titled_table(title)
     table.add_column("index", justify="right")
     table.add_column("token")
@@ -143,13 +144,14 @@ def cost_table(result: Result) -> Table | None:
         "mult-adds",
         f"{cost.mult_adds:,}",
         "parameters × real tokens, as torchinfo counts"
-        if result.config.padding == "packed"
+        if result.config.padding == "packed" or len(set(result.lengths)) == 1
         else "parameters × tokens, padded steps included",
     )
     kept = "output, h_n" + (", c_n" if "c_n" in result.tensors else "")
     table.add_row("activations", human_bytes(cost.activation_bytes), kept)
-    threads = f"{cost.threads} thread{'s' if cost.threads != 1 else ''}"
-    table.add_row("forward", _seconds(cost.forward_seconds), f"{cost.timing}, on {threads}")
+    if cost.forward_seconds is not None:  # measured only when --time asks: a time makes two runs differ
+        threads = f"{cost.threads} thread{'s' if cost.threads != 1 else ''}"
+        table.add_row("forward", _seconds(cost.forward_seconds), f"{cost.timing}, on {threads}")
     return table
 
 
@@ -197,8 +199,9 @@ def state_tables(result: Result, name: str, max_rows: int, width: int) -> list[T
     values = result.tensors[name].values
     words = list(summarised(len(result.words), max_rows))
     what = "initial" if name in ("h_0", "c_0") else "final"
+    what += " cell state" if name in ("c_0", "c_n") else " state"  # an LSTM's c is its cell, not its output
     title = (
-        f"{name}: {what} state per layer and direction, shape {shape_text(tuple(values.shape))}; "
+        f"{name}: {what} per layer and direction, shape {shape_text(tuple(values.shape))}; "
         "batch is axis 1 whatever batch_first says"
     )
 
@@ -247,14 +250,20 @@ def lengths_table(result: Result, max_rows: int) -> Table:
 
 
 def parameters_table(result: Result, *, values: bool, width: int) -> Table:
-    """Every parameter with its docs' shape and gate rows; those and the values under the name when narrow."""
+    """Every parameter with its docs' shape and gate rows. Narrower: the gate rows and values
+    under the name; then the gate rows once, under the table; then the docs' shape, and then
+    the element count, under the shape."""
 
-    def table(*, stacked: bool) -> Table:
+    def table(
+        *, stacked: bool, gates_below: bool = False, docs_under: bool = False, count_under: bool = False
+    ) -> Table:
         made = titled_table("Parameters, in named_parameters() order")
         made.add_column("name", style="bold", no_wrap=True)
         made.add_column("shape", no_wrap=True)
-        made.add_column("PyTorch's docs", no_wrap=True)
-        made.add_column("elements", justify="right")
+        if not docs_under:
+            made.add_column("PyTorch's docs", no_wrap=True)
+        if not count_under:
+            made.add_column("elements", justify="right", no_wrap=True)
         if not stacked:
             made.add_column("gate rows", no_wrap=True)
             if values:
@@ -263,13 +272,20 @@ def parameters_table(result: Result, *, values: bool, width: int) -> Table:
             name = Text(p.name)
             gates = gate_rows(p.gates, p.shape[0])
             if stacked:
-                if p.gates:
+                if p.gates and not gates_below:
                     name.append("\n  gates ", style="dim")
                     name.append_text(gates)
                 if values:
                     name.append("\n  ", style="dim")
                     name.append_text(preview(p.values))
-            row: list[RenderableType] = [name, shape_text(p.shape), shape_text(p.symbols), f"{p.numel:,}"]
+            shape = Text(shape_text(p.shape))
+            if docs_under:
+                shape.append(f"\n{shape_text(p.symbols)}", style="dim")
+            if count_under:
+                shape.append(f"\n{p.numel:,} elements")
+            row: list[RenderableType] = [name, shape]
+            row += [] if docs_under else [shape_text(p.symbols)]
+            row += [] if count_under else [f"{p.numel:,}"]
             if not stacked:
                 row.append(gates)
                 if values:
@@ -279,9 +295,32 @@ def parameters_table(result: Result, *, values: bool, width: int) -> Table:
             f"total {result.parameter_count:,} parameters, "
             f"{human_bytes(result.parameter_bytes)} of {result.config.dtype}"
         )
+        if gates_below:
+            made.caption += "".join(f"\n{line}" for line in _shared_gate_rows(result))
+        if docs_under:
+            made.caption += "\nunder each shape: its shape in PyTorch's docs"
         return made
 
-    return first_fitting(width, lambda: table(stacked=False), lambda: table(stacked=True))
+    return first_fitting(
+        width,
+        lambda: table(stacked=False),
+        lambda: table(stacked=True),
+        lambda: table(stacked=True, gates_below=True),
+        lambda: table(stacked=True, gates_below=True, docs_under=True),
+        lambda: table(stacked=True, gates_below=True, docs_under=True, count_under=True),
+    )
+
+
+def _shared_gate_rows(result: Result) -> list[str]:
+    """The gate rows said once for all the parameters that split their rows alike (every gated
+    parameter of a module does: gates × H_cell rows), each split on a line of its own."""
+    split: dict[str, list[str]] = {}
+    for p in result.parameters:
+        if p.gates:
+            split.setdefault(gate_rows(p.gates, p.shape[0]).plain, []).append(p.name)
+    if len(split) == 1:
+        return [f"gate rows, the same in every parameter with gates:\n  {rows}" for rows in split]
+    return [f"gate rows of {', '.join(names)}:\n  {rows}" for rows, names in split.items()]
 
 
 def gate_rows(gates: str, rows: int) -> Text:
