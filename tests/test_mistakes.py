@@ -111,7 +111,7 @@ def test_a_large_runs_loss_forms_are_compared_on_its_first_words(monkeypatch: py
 def test_initial_states_keep_the_batch_on_axis_1() -> None:
     idioms = _idioms(invoke_json("hello", "eolll", "lleel", "--cell", "lstm", "--layers", "2"))
     good = idioms["rnn(input, (torch.zeros(2, 3, 2), torch.zeros(2, 3, 2)))"]
-    assert good["error"] is None and "zeros give the output of the run (checked)" in good["note"]
+    assert good["error"] is None and "torch's check of the shapes accepts it" in good["note"]
     bad = idioms["rnn(input, (torch.zeros(3, 2, 2), torch.zeros(3, 2, 2)))"]
     assert bad["error"] == "Expected hidden[0] size (2, 3, 2), got [3, 2, 2]"  # what rnn(input, ...) raises
     padded = _idioms(invoke_json("hello", "eolll", "--padding", "zeros"))
@@ -139,7 +139,6 @@ def test_a_corrupted_tensor_fails_the_idiom_checks(monkeypatch: pytest.MonkeyPat
     idioms = {i.expression: i for i in explore(["hello", "hi"], hidden_size=3).idioms}
     assert idioms["h_n[-1]"].final_state == [False, False]
     assert idioms["output[torch.arange(2), lengths - 1]"].final_state == [False, False]
-    assert "DIFFERS" in idioms["rnn(input, torch.zeros(1, 2, 3))"].note
 
 
 def test_gate_blocks_in_torchs_order() -> None:
@@ -178,7 +177,7 @@ def test_a_large_run_calls_the_module_again_on_its_first_words_only(monkeypatch:
     words = [f"w{i:03d}" for i in range(100)]
     idioms = {i.expression: i for i in explore(words, hidden_size=2).idioms}
     good = idioms["rnn(input, torch.zeros(1, 100, 2))"]
-    assert "torch's own check of the shapes accepts it (the run is not repeated at this size)" in good.note
+    assert "torch's check of the shapes accepts it" in good.note
     assert idioms["rnn(input, torch.zeros(100, 1, 2))"].error == "Expected hidden size (1, 100, 2), got [100, 1, 2]"
     trap = next(i for e, i in idioms.items() if "batch_first=False" in e)
     assert "(the module was run on the first 4 of 100 words" in trap.note

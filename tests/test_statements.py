@@ -237,10 +237,10 @@ def test_a_large_runs_trap_states_the_whole_batchs_shapes(monkeypatch: pytest.Mo
 
 
 def test_a_tensor_given_as_a_setting_is_named_not_printed() -> None:
-    with pytest.raises(BadInput) as refused:
-        explore(["hi"], initial_state=torch.zeros(1, 1, 2))
+    with pytest.raises(BadInput) as refused:  # (initial_state takes a tensor: your own h_0, test_your_code)
+        explore(["hi"], hidden_size=torch.zeros(1, 1, 2))
     message = str(refused.value)
-    assert message == "initial_state must be one of default, zeros, random (got a torch.Tensor of shape (1, 1, 2))"
+    assert message == "hidden_size must be a whole number (got a torch.Tensor of shape (1, 1, 2))"
 
 
 @pytest.mark.parametrize(

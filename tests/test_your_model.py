@@ -54,7 +54,7 @@ def test_mult_adds_agree_with_torchinfo_within_5_percent() -> None:
         ("nn.LSTM(4, 8, hiden_size=3)", "LSTM has no keyword 'hiden_size' (did you mean hidden_size?)"),
         ("nn.LSTM(4, 8", "--module: not a Python call"),
         ("nn.GRU(4, 8, proj_size=2)", "GRU has no proj_size: only LSTM projects"),
-        ("nn.LSTM(4, x)", "hidden_size must be a literal, not a name (x)"),
+        ("nn.LSTM(4, x)", "hidden_size: x is not bound; give its value with --set x=VALUE"),
         ("nn.LSTM(4, 8, dtype=torch.int8)", "dtype must be torch.float32 or torch.float64"),
         ("nn.LSTM(4, 2, proj_size=2)", "--proj-size must be smaller than --hidden"),
         ("nn.LSTM(4, 8, **opts)", "** unpacking is not a literal argument"),

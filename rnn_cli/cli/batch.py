@@ -1,9 +1,10 @@
 """--batch: NDJSON requests on stdin, one JSON document a line on stdout, one process.
 
 A script that asks many questions pays torch's import once. A bad line answers with an
-error object on its own line and the batch goes on; the exit status says whether any failed.
-Request keys are the long options the declaration marks for batch mode, checked against
-their declared types.
+error object on its own line and the batch goes on, whatever the line holds (a bug of ours
+included): the exit status says whether any failed. Request keys are the long options the
+declaration marks for batch mode, checked against their declared types; a request may lower
+the command line's --max-memory and --max-work, never raise them.
 """
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+import traceback
 import typing
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from ..core.errors import BadInput, RunFailure
-from .options import Options, OptionSpec, Scope, cli_names, flag
+from .options import MAX_WHOLE, Options, OptionSpec, Scope, cli_names, flag
 from .streams import write_stdout
 
 #: A request line longer than this is refused without being parsed.
 MAX_LINE_BYTES = 1024 * 1024
+#: Longest message in a line's error object.
+MAX_MESSAGE = 2000
 #: Command-line options that make sense beside --batch: it always answers in JSON.
 _BESIDE_BATCH = {"batch", "json_out", "traceback"}
 
@@ -94,7 +98,15 @@ def parse_request(raw: bytes | None, base: Options) -> Options:
         raise BadInput(
             'a request needs "words", a list of strings (or sizes: "batch-size" and "seq-len", or "lengths")'
         )
-    return dataclasses.replace(base, **settings)
+    request = dataclasses.replace(base, **settings, said=base.said | set(settings))
+    for name, limit in (("max_memory", Options.memory_limit), ("max_work", Options.work_limit)):
+        if name in settings and limit(request) > limit(base):
+            key = _key(Options.declared()[name])
+            raise BadInput(
+                f"{key!r} {settings[name]!r} is above the command line's {flag(name)} {getattr(base, name)}: "
+                "a request may lower it, not raise it"
+            )
+    return request
 
 
 def _check_type(key: str, value: Any, expected: Any) -> Any:
@@ -114,6 +126,8 @@ def _check_type(key: str, value: Any, expected: Any) -> Any:
             choices = ", ".join(typing.get_args(kind))
             raise BadInput(f"{key!r} must be one of {choices} (got {_json_type(value)} {json.dumps(value)[:40]})")
         if kind is int and isinstance(value, int) and not isinstance(value, bool):
+            if abs(value) > MAX_WHOLE:  # refused before any arithmetic: 200 digits are no size
+                raise BadInput(f"{key!r} must be a whole number up to 2**64 - 1, not one of {len(str(value)):,} digits")
             return value
         if kind in (bool, str) and isinstance(value, kind):
             return value
@@ -143,26 +157,46 @@ def _no_constants(name: str) -> Any:
 
 def run_batch(stream: BinaryIO, base: Options) -> int:
     """Answer every line in order; return the exit status (1 if any line failed)."""
-    from ..core.explore import run_plan
-    from ..render.json_doc import document_text, dumps
+    from ..render.json_doc import dumps
 
     failed = False
     for number, raw in read_lines(stream):
         if raw is not None and not raw.strip():
             continue  # blank lines are not requests
         try:
-            request = parse_request(raw, base)
-            request.check()
-            result = run_plan(dataclasses.replace(request, json_out=True).plan(request.words or []))
-            line = document_text(result, values=request.shows_values())
-        except (BadInput, RunFailure) as error:
+            line = _answer(raw, base)  # its Result is gone before the next line runs
+        except Exception as error:  # whatever the line holds, it gets its error object and the batch goes on
             failed = True
-            line = dumps({"error": {"message": str(error), "line": number}})
-        except MemoryError:
-            failed = True
-            line = dumps({"error": {"message": "out of memory", "line": number}})
+            if base.traceback and not isinstance(error, BadInput | RunFailure | MemoryError):
+                traceback.print_exc(file=sys.stderr)
+            line = dumps({"error": {"message": _message(error), "line": number}})
         write_stdout(line + "\n")
     return 1 if failed else 0
+
+
+def _answer(raw: bytes | None, base: Options) -> str:
+    """One request's JSON document."""
+    from ..core.explore import run_plan
+    from ..render.json_doc import document_text
+
+    request = parse_request(raw, base)
+    request.check()
+    result = run_plan(dataclasses.replace(request, json_out=True).plan(request.words or []))
+    return document_text(result, values=request.shows_values())
+
+
+def _message(error: Exception) -> str:
+    """What a failed line says: the refusal, or what went wrong, as valid UTF-8 on one line."""
+    if isinstance(error, BadInput | RunFailure):
+        text = str(error)
+    elif isinstance(error, MemoryError):
+        text = "out of memory"
+    elif isinstance(error, RecursionError):
+        text = "the request is nested too deeply to read"
+    else:  # a bug of ours: said, and the next line still answered
+        text = f"internal error: {type(error).__name__}: {error}"
+    text = " ".join(text.encode("utf-8", "backslashreplace").decode("utf-8").splitlines())
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "…"
 
 
 def batch_from_stdin(base: Options) -> int:

@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 def dispatch(options: Options, ctx: typer.Context) -> int:
     """Answer one invocation; return the exit status (batch mode's may be 1)."""
     options.check()
+    if options.diagnose is not None:
+        return _diagnose(options)
+    if options.tui:
+        from .tui.launch import run_explorer
+
+        return run_explorer(options)
     if options.batch:
         from .batch import batch_from_stdin
 
@@ -42,6 +48,31 @@ def dispatch(options: Options, ctx: typer.Context) -> int:
         _compare(options, run_plan(plan), run_plan(other_plan))
     else:
         _show_one(options, run_plan(plan))
+    return 0
+
+
+def _diagnose(options: Options) -> int:
+    """--diagnose: torch's message explained, reproduced live, and shown as asked."""
+    from ..core.diagnose import diagnose
+    from ..render.diagnosis import diagnosis_document, diagnosis_script
+    from .diagnose import check_diagnose_options, diagnosis_text
+
+    check_diagnose_options(options)
+    found = diagnose(diagnosis_text(options))  # text it does not know: RunFailure, exit 1
+    if options.code:
+        write_stdout(diagnosis_script(found))
+        return 0
+    if options.json_out:
+        from ..render.json_doc import dumps
+
+        write_stdout(dumps(diagnosis_document(found)) + "\n")
+        if not (options.svg or options.html):
+            return 0
+    from ..render.diagnosis import diagnosis_report
+
+    width = _width()
+    drawn = diagnosis_report(found)
+    _show(options, None if options.json_out else drawn, drawn, width)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Exit statuses, as the README documents them."""
+"""Exit statuses, as the manual documents them (docs/reference/exit-codes.md)."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 from ..core.errors import BadInput
 from .options import Options
+from .streams import patient_reader
 
 #: A file or stdin larger than this is refused before it is read whole.
 MAX_INPUT_BYTES = 256 * 1024 * 1024
@@ -33,8 +34,8 @@ def gather_words(options: Options) -> list[str]:
         return words_from_file(options.file, budget)
     if options.words:
         return words_from_arguments(options.words)
-    if options.random_input() is not None:
-        return []  # sizes stand in for words: stdin is not read
+    if options.random_input() is not None or options.input is not None:
+        return []  # sizes or your own batch stand in for words: stdin is not read
     if sys.stdin is not None and not stdin_is_terminal():
         return words_from_stream(sys.stdin.buffer, "stdin", budget)
     return []  # the core explains that words are needed (a terminal, or stdin closed)
@@ -61,7 +62,8 @@ def words_from_file(path: str, budget: Budget | None = None) -> list[str]:
     if os.path.isdir(path):
         raise BadInput(f"--file {path!r} is a directory")
     try:
-        with open(path, "rb") as handle:
+        # read as stdin is: a FIFO or a /dev/fd/N handed over non-blocking still gives every byte
+        with patient_reader(os.open(path, os.O_RDONLY), f"--file {path!r}", owned=True) as handle:
             return words_from_stream(handle, f"--file {path!r}", budget)
     except FileNotFoundError:
         raise BadInput(f"--file {path!r} does not exist") from None

@@ -16,10 +16,12 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import typer
+from typer._click import Context, HelpFormatter
+from typer._click.types import IntParamType
 
-from ..core.errors import BadInput, RunFailure
+from ..core.errors import BadInput, RunFailure, quoted
 from .exit_codes import ExitStatus
-from .options import Options
+from .options import PANELS, Options, whole_number
 from .streams import error_line
 
 app = typer.Typer(
@@ -46,7 +48,8 @@ class _InternalError(Exception):
 
 def command(ctx: typer.Context, **values: Any) -> None:
     """Show every shape and value of PyTorch's RNN, LSTM and GRU for a batch of words."""
-    options = Options(**values)
+    said = frozenset(name for name in values if _typed(ctx, name))
+    options = Options(**values, said=said)
     from .dispatch import dispatch
 
     try:
@@ -75,12 +78,80 @@ def _signature() -> inspect.Signature:
 command.__signature__ = _signature()  # type: ignore[attr-defined]
 
 
+def _typed(ctx: typer.Context, name: str) -> bool:
+    """Whether the command line itself gave the option (even at its default value)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
+
+
+class _WholeNumber(IntParamType):
+    """Every whole-number option, parsed one way (``options.whole_number``): ASCII digits only,
+    and nothing larger than any setting can be, refused as a usage error before any arithmetic."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value  # a default
+        try:
+            return whole_number(str(value))
+        except ValueError:
+            self.fail(
+                f"{quoted(value)} is not a valid int: a whole number in ASCII digits, at most 2**64 - 1", param, ctx
+            )
+
+
+#: What --help shows first: a command line and what it shows, then the one rule of the words.
+HELP_EXAMPLES = (
+    (
+        "rnn-shapes hello eolll lleel --hidden 2",
+        "The seed example: the one-hot batch, every shape with its axes named, every value, "
+        "torch checked by hand. --all adds the mistakes it catches.",
+    ),
+    (
+        'rnn-shapes --module "nn.LSTM(300, 512)" --batch-size 64 --seq-len 100',
+        "Your own constructor (read, never run) on a batch of that size.",
+    ),
+    ("rnn-shapes hello eolll lleel --json | jq -c .tensors.h_n.shape", "One JSON document, for scripts."),
+)
+HELP_WORDS_RULE = "Put -- before words that start with -:  rnn-shapes -- -ing -ed"
+#: The heading of what typer adds to the declared options (--help, shell completion).
+HELP_OTHERS = "Help and completion"
+#: click's widest first column before a term gets a line of its own.
+_TERM_WIDTH = 30
+
+
 class Command(typer.core.TyperCommand):
     """The one command, whose every way of ending is an exit status and at most one line on stderr.
 
     Typer's own runner and the console script both come through ``main``, so what the tests
     see in process is what a shell sees.
     """
+
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
+        """Examples first, then the options under their panels (each one's ``rich_help_panel``),
+        in the panels' order, written by click's plain formatter with one column width for all."""
+        with formatter.section("Examples"):
+            for line, meaning in HELP_EXAMPLES:
+                formatter.write(f"{'':>{formatter.current_indent}}{line}\n")
+                with formatter.indentation(), formatter.indentation():
+                    formatter.write_text(meaning)
+            formatter.write_paragraph()
+            formatter.write_text(HELP_WORDS_RULE)
+        groups: dict[str, list[tuple[str, str]]] = {panel: [] for panel in PANELS}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                groups.setdefault(getattr(param, "rich_help_panel", None) or HELP_OTHERS, []).append(record)
+        width = min(max(len(term) for group in groups.values() for term, _ in group), _TERM_WIDTH)
+        for panel, records in groups.items():
+            if records:
+                with formatter.section(panel):
+                    formatter.write_dl([(term.ljust(width), meaning) for term, meaning in records])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param.type) is IntParamType:
+                param.type = _WholeNumber()
 
     def main(  # type: ignore[override]
         self,

@@ -6,6 +6,10 @@ inherits its number; stdout and stderr are rewrapped so that a descriptor handed
 non-blocking mode (a Node or CI parent reading slowly) still receives every byte: a full
 pipe is waited on, never a short write dropped. A write that cannot happen (stdout closed,
 a full disk) is a ``StreamFailure``: one line on stderr, exit 1. Errors never go to stdout.
+
+Input is the same layer the other way (``patient_reader``): stdin, and every file words are
+read from, reads every byte whatever the descriptor's mode. A non-blocking pipe that is empty
+for now (a parent feeding it slowly) is waited on, never taken for its end.
 """
 
 from __future__ import annotations
@@ -64,6 +68,54 @@ class _Patient(io.RawIOBase):
         return done
 
 
+class _PatientReader(io.RawIOBase):
+    """A descriptor's reads, each waiting while a non-blocking pipe has nothing yet: only a
+    read of zero bytes is the end."""
+
+    def __init__(self, fd: int, name: str, *, owned: bool = False) -> None:
+        super().__init__()
+        self._fd = fd
+        self._name = name
+        self._owned = owned
+
+    def readable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def readinto(self, buffer: object) -> int:
+        view = memoryview(buffer).cast("B")  # type: ignore[arg-type]
+        while True:
+            try:
+                return os.readv(self._fd, [view])
+            except BlockingIOError:
+                select.select([self._fd], [], [])  # nothing yet: wait for the writer
+            except InterruptedError:
+                continue
+            except OSError as error:
+                raise StreamFailure(f"cannot read {self._name}: {error.strerror}") from None
+
+    def close(self) -> None:
+        if self._owned and not self.closed:
+            os.close(self._fd)
+        super().close()
+
+
+def patient_reader(fd: int, name: str, *, owned: bool = False) -> io.BufferedReader:
+    """Bytes from ``fd``, every one of them, whether it was handed over blocking or not;
+    ``owned``: closing the reader closes the descriptor."""
+    return io.BufferedReader(_PatientReader(fd, name, owned=owned), buffer_size=1 << 16)
+
+
+def write_all(fd: int, data: bytes, name: str) -> None:
+    """Every byte of ``data`` to ``fd``, waiting while a non-blocking pipe is full."""
+    _Patient(fd, name).write(data)
+
+
 class _Closed(io.TextIOBase):
     """What sys.stdout is when the parent closed it: any write fails, loudly."""
 
@@ -93,6 +145,8 @@ def guard_standard_streams() -> None:
                 os.close(devnull)
     if "stdin" in CLOSED:
         sys.stdin = None
+    else:
+        sys.stdin = io.TextIOWrapper(patient_reader(0, "stdin"), encoding="utf-8", errors="surrogateescape")
     sys.stdout = _patient(1, "stdout")
     sys.stderr = _patient(2, "stderr")
 

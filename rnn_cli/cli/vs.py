@@ -60,7 +60,9 @@ def vs_options(options: Options, ctx: typer.Context) -> Options:
         for name, value in parsed.params.items()
         if (source := parsed.get_parameter_source(name)) is not None and source.name == "COMMANDLINE"
     }
-    other = dataclasses.replace(options, vs=None, **changed)
+    if "set_names" in changed:  # --vs "--set hid=64" rebinds that name; the others keep their values
+        changed["set_names"] = [*(options.set_names or []), *changed["set_names"]]
+    other = dataclasses.replace(options, vs=None, **changed, said=options.said | set(changed))
     try:
         other.check()
     except BadInput as error:

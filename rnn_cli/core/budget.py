@@ -1,12 +1,15 @@
-"""How many bytes a run will need, estimated before anything is allocated.
+"""How many bytes a run will need and how much work it is, estimated before anything is allocated.
 
 Pure Python on purpose: an absurd request (``--hidden 100000000``) is refused in the time
-it takes to start, without importing torch.
+it takes to start, without importing torch. Every estimate works from the batch's sizes
+(words, longest, tokens), never from a list as long as the batch, so sizes that are too
+large are refused before anything of their size is built.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from .config import Config, gate_count
 from .errors import BadInput, SettingNames
@@ -15,6 +18,40 @@ from .layout import parameter_layouts
 DEFAULT_MAX_MEMORY = 2 * 1024**3
 #: Python float objects in lists plus their JSON text, per value printed.
 JSON_BYTES_PER_VALUE = 64
+#: Every parameter is held twice: by the module, and by the Result's own copy of it
+#: (measured: an RNN or GRU of hidden 16,000 peaks at 2.0 times its parameters).
+PARAMETER_COPIES = 2
+#: What a run holds beyond torch's baseline and the terms counted: the allocator's own
+#: overhead and fragmentation, a twentieth of the rest (measured: 1 to 2% on large runs),
+#: and a little more.
+SLACK = 1.05
+SLACK_BYTES = 32 * 1024**2
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What is drawn for a person beside the run; it costs memory too. The report is laid out
+    ``layouts`` times (the screen's, and the whole report for --svg/--html), ``exported`` as
+    SVG or HTML (one at a time), its tables show up to ``max_rows`` words, and ``plot`` draws
+    each word's states."""
+
+    layouts: int = 0
+    exported: bool = False
+    max_rows: int = 10
+    plot: bool = False
+
+
+#: Bytes rich holds per table cell while laying the report out, and while exporting it
+#: (measured: 4,000 words of 8 steps, every section, 26 KiB a word laid out, 42 KiB more exported).
+LAYOUT_BYTES_PER_CELL = 1280
+EXPORT_BYTES_PER_CELL = 2560
+#: Step columns a word-by-step table shows: eight steps and an ellipsis.
+SHOWN_STEPS = 9
+#: matplotlib and an empty figure; then each point drawn (a word's unit at a step).
+PLOT_BYTES = 64 * 1024**2
+PLOT_BYTES_PER_POINT = 200
+#: Words and units --plot draws (render.plot draws no more).
+PLOT_WORDS = PLOT_UNITS = 8
 
 
 def estimate_bytes(config: Config, lengths: list[int], vocab_size: int, *, values: bool, trace_words: int = 0) -> int:
@@ -25,7 +62,15 @@ def estimate_bytes(config: Config, lengths: list[int], vocab_size: int, *, value
 
 
 def estimate_from(
-    config: Config, n: int, steps: int, tokens: int, vocab_size: int, *, values: bool, trace_words: int = 0
+    config: Config,
+    n: int,
+    steps: int,
+    tokens: int,
+    vocab_size: int,
+    *,
+    values: bool,
+    trace_words: int = 0,
+    drawn: Drawn | None = None,
 ) -> int:
     """The estimate from the batch's size alone (words, longest, tokens, vocabulary), so a
     reader can keep it up to date while words still arrive and stop before the run is too big.
@@ -33,7 +78,8 @@ def estimate_from(
     It follows what the run allocates: the one-hot batch (and the int64 ``one_hot`` it is
     scattered from), torch's packed and padded outputs with its gate workspace per layer,
     the reference recurrence's per-layer outputs, the comparison's difference tensor, the
-    idioms' logits and losses, and the JSON text when values are printed.
+    idioms' logits and losses, every copy of the parameters, the JSON text when values are
+    printed, and what ``drawn`` says is drawn (tables, exports, the plot).
     """
     item = 4 if config.dtype == "float32" else 8
     cells = n * steps
@@ -57,8 +103,46 @@ def estimate_from(
     if values:
         printed = cells * (vocab_size + d * h_out) + states + params
     traced = trace_words * steps * config.num_layers * d * (3 * gates * h + 2 * h_out) * 2
-    fixed = (params + 2 * states) * item
-    return encode + torch_side + reference + comparison + idioms + fixed + (printed + traced) * JSON_BYTES_PER_VALUE
+    fixed = (PARAMETER_COPIES * params + _working_copy(config, vocab_size) + 2 * states) * item
+    shown = 0 if drawn is None else drawn_bytes(config, n, steps, vocab_size, trace_words, drawn)
+    printed_bytes = (printed + traced) * JSON_BYTES_PER_VALUE
+    counted = encode + torch_side + reference + comparison + idioms + fixed + printed_bytes + shown
+    return int(counted * SLACK) + SLACK_BYTES
+
+
+def _working_copy(config: Config, input_size: int) -> int:
+    """Parameters torch's CPU kernel copies while an LSTM runs: oneDNN reorders the weights of
+    one layer and direction at a time (measured: a two-layer bidirectional LSTM of 4,000 peaks
+    at 1.37 times its parameters during a forward, as much as its largest layer-direction)."""
+    if config.cell != "lstm":
+        return 0
+    blocks: dict[str, int] = {}
+    for p in parameter_layouts(config, input_size):
+        cell = p.name.split("_", 2)[-1]  # weight_ih_l1_reverse -> l1_reverse
+        blocks[cell] = blocks.get(cell, 0) + _numel(p.shape)
+    return max(blocks.values(), default=0)
+
+
+def drawn_bytes(config: Config, n: int, steps: int, vocab_size: int, trace_words: int, drawn: Drawn) -> int:
+    """What drawing the report and the plot holds: table cells while rich lays them out and exports them."""
+    total = 0
+    if drawn.layouts or drawn.exported:
+        rows = min(n, drawn.max_rows) + 1  # the words shown, and the line for the rest
+        state_rows = config.num_layers * config.directions
+        states = (2 if config.cell == "lstm" else 1) * (1 if config.initial_state == "default" else 2)
+        step_tables = 3 if config.embed else 2  # input (and embedded), output
+        per_word = step_tables * (min(steps, SHOWN_STEPS) + 1) + state_rows * states + 6
+        cells = (
+            rows * per_word
+            + (min(vocab_size, drawn.max_rows) + 1) * 3  # the vocabulary
+            + state_rows * 5 * 6  # the parameters, up to five a cell
+            + trace_words * state_rows * (min(steps, drawn.max_rows) + 1) * 12  # the step-by-step trace
+        )
+        total += cells * (drawn.layouts * LAYOUT_BYTES_PER_CELL + (EXPORT_BYTES_PER_CELL if drawn.exported else 0))
+    if drawn.plot:
+        points = min(n, PLOT_WORDS) * config.directions * min(config.out_size, PLOT_UNITS) * steps
+        total += PLOT_BYTES + points * PLOT_BYTES_PER_POINT
+    return total
 
 
 def mult_adds(config: Config, lengths: list[int], input_size: int) -> int:
@@ -67,31 +151,63 @@ def mult_adds(config: Config, lengths: list[int], input_size: int) -> int:
     tokens when packed (every step of every word with zero padding). The gates' elementwise
     arithmetic is not counted; neither is an embedding's lookup.
     """
-    tokens = sum(lengths) if config.padding == "packed" else len(lengths) * max(lengths)
+    return mult_adds_from(config, len(lengths), max(lengths), sum(lengths), input_size)
+
+
+def mult_adds_from(config: Config, n: int, steps: int, tokens: int, input_size: int) -> int:
+    """``mult_adds`` from the batch's sizes: words, longest, tokens."""
+    counted = tokens if config.padding == "packed" else n * steps
     per_token = sum(
         _numel(p.shape) for p in parameter_layouts(config, input_size) if not p.name.startswith("embedding")
     )
-    return tokens * per_token
+    return counted * per_token
 
 
-#: Sequential cell steps a run may take (layers × directions × longest word): each is a few
-#: tensor operations in torch and again in the hand-written check, about 40 µs together.
-MAX_CELL_STEPS = 100_000
+DEFAULT_MAX_WORK = 100 * 10**9
+#: What one sequential cell step (layers × directions × longest word) counts for, in
+#: multiply-adds: each is a few tensor operations in torch and again in the hand-written
+#: check, about 25 µs together, what a million multiply-adds take. The default work bound
+#: is thus 100,000 sequential steps of a small layer.
+STEP_WORK = 1_000_000
 #: Cells in the module (layers × directions): building each costs about a millisecond.
 MAX_CELLS = 1_000
 
 
-def check_work(config: Config, longest: int, names: Mapping[str, str] | None = None) -> None:
-    """Refuse runs that would take minutes, before anything is built."""
+def work_from(config: Config, n: int, steps: int, tokens: int, input_size: int) -> int:
+    """A run's work: its forward's multiply-adds, and STEP_WORK for each sequential cell step."""
+    return mult_adds_from(config, n, steps, tokens, input_size) + sequential_steps(config, steps) * STEP_WORK
+
+
+def sequential_steps(config: Config, steps: int) -> int:
+    """Cell steps that must follow one another: layers × directions × longest word."""
+    return config.num_layers * config.directions * steps
+
+
+def check_work(
+    config: Config,
+    n: int,
+    steps: int,
+    tokens: int,
+    input_size: int,
+    limit: int = DEFAULT_MAX_WORK,
+    names: Mapping[str, str] | None = None,
+) -> None:
+    """Refuse runs that would take minutes, before anything is built: more than ``limit``
+    multiply-adds (a sequential step counting for STEP_WORK), or more than MAX_CELLS cells."""
+    name = SettingNames(names or {})
     cells = config.num_layers * config.directions
     if cells > MAX_CELLS:
-        layers = SettingNames(names or {})["num_layers"]
-        raise BadInput(f"{layers} {config.num_layers} builds {cells:,} cells; the limit is {MAX_CELLS:,}")
-    steps = cells * longest
-    if steps > MAX_CELL_STEPS:
+        raise BadInput(f"{name['num_layers']} {config.num_layers} builds {cells:,} cells; the limit is {MAX_CELLS:,}")
+    forward = mult_adds_from(config, n, steps, tokens, input_size)
+    sequential = sequential_steps(config, steps)
+    work = forward + sequential * STEP_WORK
+    if work > limit:
+        option = name["max_work"]
+        steps_text = f"{sequential:,} sequential cell step{'s' if sequential != 1 else ''}"
         raise BadInput(
-            f"this run takes {steps:,} sequential cell steps (layers × directions × longest word); "
-            f"the limit is {MAX_CELL_STEPS:,}"
+            f"this run is about {human_count(work)} multiply-adds of work ({human_count(forward)} in the forward, "
+            f"and {steps_text} at {human_count(STEP_WORK)} each), over the {human_count(limit)} limit; "
+            f"raise it with {_suggest_work(option, work)} if you mean it"
         )
 
 
@@ -114,10 +230,26 @@ def human_bytes(n: float) -> str:
     raise AssertionError("unreachable")
 
 
+def human_count(n: int) -> str:
+    """A count the way --max-work takes it: 950M, 1.2T (decimal units)."""
+    if n >= 10**18:
+        return f"{n:.3g}"
+    for power, unit in ((15, "P"), (12, "T"), (9, "G"), (6, "M"), (3, "K")):
+        if n >= 10**power:
+            return f"{n / 10**power:.3g}{unit}"
+    return str(n)
+
+
 def _suggest(option: str, estimate: int) -> str:
     """A limit just above the estimate, in whole GiB, written the way the caller writes sizes."""
     gib = -(-estimate // 1024**3)
     return f"{option} {gib}G" if option.startswith("--") else f"{option}={gib} * 1024**3"
+
+
+def _suggest_work(option: str, work: int) -> str:
+    """A work bound just above ``work``, in whole G (10**9) multiply-adds."""
+    giga = -(-work // 10**9)
+    return f"{option} {giga}G" if option.startswith("--") else f"{option}={giga} * 10**9"
 
 
 def _numel(shape: tuple[int, ...]) -> int:

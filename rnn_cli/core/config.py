@@ -23,14 +23,18 @@ Dtype = Literal["float32", "float64"]
 Device = Literal["cpu", "cuda", "auto"]
 Tokenizer = Literal["graphemes", "codepoints"]
 Direction = Literal["forward", "backward"]
-#: Where a run's input comes from: words, or seeded random tokens or features of given sizes.
-Source = Literal["words", "random tokens", "random features"]
-#: The initial state the module starts from: torch's default (zeros, not passed), or passed.
-InitialState = Literal["default", "zeros", "random"]
+#: Where a run's input comes from: words, seeded random tokens or features of given sizes, or
+#: the caller's own tensor (--input, explore(input=...)).
+Source = Literal["words", "random tokens", "random features", "given tensor"]
+#: The initial state the module starts from: torch's default (zeros, not passed), or passed:
+#: zeros, seeded random, or the caller's own tensors (--h0 FILE, explore(initial_state=...)).
+InitialState = Literal["default", "zeros", "random", "given"]
 DIRECTIONS: tuple[Direction, Direction] = ("forward", "backward")
 
 CELLS: tuple[Cell, ...] = get_args(Cell)
 MAX_SEED = 2**64 - 1
+#: The largest whole number a size can be: torch holds every size as a 64-bit integer.
+MAX_SIZE = 2**63 - 1
 
 #: Gate blocks stacked in each weight matrix, in torch's order.
 GATES: dict[Cell, str] = {"rnn": "", "lstm": "ifgo", "gru": "rzn"}
@@ -95,16 +99,16 @@ class Config:
             ("initial_state", InitialState),
         ):
             _choice(name[field], getattr(self, field), get_args(kind))
-        _whole(name["hidden_size"], self.hidden_size, low=1)
-        _whole(name["embed"], self.embed, low=0)
+        _whole(name["hidden_size"], self.hidden_size, low=1, high=MAX_SIZE)
+        _whole(name["embed"], self.embed, low=0, high=MAX_SIZE)
         if self.input_size is not None:
-            _whole(name["input_size"], self.input_size, low=1)
+            _whole(name["input_size"], self.input_size, low=1, high=MAX_SIZE)
         if isinstance(self.dropout, bool) or not isinstance(self.dropout, int | float) or not 0 <= self.dropout < 1:
             raise BadInput(
                 f"{name['dropout']} must be a number from 0 up to (not including) 1 (got {quoted(self.dropout)})"
             )
-        _whole(name["num_layers"], self.num_layers, low=1)
-        _whole(name["proj_size"], self.proj_size, low=0)
+        _whole(name["num_layers"], self.num_layers, low=1, high=MAX_SIZE)
+        _whole(name["proj_size"], self.proj_size, low=0, high=MAX_SIZE)
         _whole(name["seed"], self.seed, low=0, high=MAX_SEED)
         for field in ("bidirectional", "bias", "batch_first"):
             if not isinstance(getattr(self, field), bool):
@@ -141,4 +145,5 @@ def _whole(name: str, value: object, *, low: int, high: int | None = None) -> No
     if value < low:
         raise BadInput(f"{name} must be at least {low} (got {quoted(value)})")
     if high is not None and value > high:
-        raise BadInput(f"{name} must be at most {high} (got {quoted(value)})")
+        limit = "2**63 - 1, the largest size torch holds" if high == MAX_SIZE else f"{high}"
+        raise BadInput(f"{name} must be at most {limit} (got {quoted(value)})")

@@ -6,7 +6,12 @@ Every padded step is zero (or the padding id), so packing and zero padding see t
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
+
+from .errors import BadInput
 
 if TYPE_CHECKING:
     import torch
@@ -92,9 +97,16 @@ def random_features(
 def initial_states(
     kind: str, rows: int, n: int, h_out: int, h_cell: int | None, seed: int, dtype: torch.dtype
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """h_0 (rows, N, H_out) and, for an LSTM, c_0 (rows, N, H_cell): zeros or seeded normal."""
+    """h_0 (rows, N, H_out) and, for an LSTM, c_0 (rows, N, H_cell): zeros, seeded normal, or
+    the caller's own (``given``: the tensors the run holds, see ``given.given_state``)."""
     import torch
 
+    if kind == "given":
+        state = _GIVEN_STATE.get()
+        if state is None:
+            raise BadInput("initial_state 'given' needs the tensors: pass them, e.g. explore(initial_state=h_0)")
+        h_0, c_0 = state
+        return h_0.to(dtype), None if c_0 is None else c_0.to(dtype)
     if kind == "zeros":
         return torch.zeros(rows, n, h_out, dtype=dtype), None if h_cell is None else torch.zeros(
             rows, n, h_cell, dtype=dtype
@@ -102,3 +114,21 @@ def initial_states(
     draw = generator(seed, STATE_SEED)
     h0 = torch.randn(rows, n, h_out, generator=draw, dtype=dtype)
     return h0, None if h_cell is None else torch.randn(rows, n, h_cell, generator=draw, dtype=dtype)
+
+
+#: The caller's own initial state while a run lasts (see ``holding_state``), for
+#: ``initial_states("given", ...)``: the run and every idiom that calls the module again start
+#: from the same tensors.
+_GIVEN_STATE: contextvars.ContextVar[tuple[torch.Tensor, torch.Tensor | None] | None] = contextvars.ContextVar(
+    "given_state", default=None
+)
+
+
+@contextlib.contextmanager
+def holding_state(h_0: torch.Tensor, c_0: torch.Tensor | None) -> Iterator[None]:
+    """The caller's h_0 (and c_0) as the ``given`` initial state while the block runs."""
+    token = _GIVEN_STATE.set((h_0, c_0))
+    try:
+        yield
+    finally:
+        _GIVEN_STATE.reset(token)

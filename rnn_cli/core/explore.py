@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import itertools
 import statistics
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
-from .budget import DEFAULT_MAX_MEMORY, check_memory, check_work, estimate_from, mult_adds
-from .config import Config, Padding, Source, Tokenizer
-from .errors import BadInput, RunFailure, SettingNames
+from .budget import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, Drawn, check_memory, check_work, estimate_from, mult_adds
+from .config import MAX_SIZE, Config, Padding, Source, Tokenizer
+from .errors import BadInput, RunFailure, SettingNames, quoted
+from .expressions import parse_expressions
+from .given import Given, before_run, check_given, expression_idioms, given_state, prepare_given, with_expressions
 from .layout import h_n_rows, parameter_layouts, tensor_layouts
 from .result import Cost, PackedFacts, PaddingEffect, ParameterFacts, Result, TensorFacts
 from .tokens import DEFAULT_MAX_STEPS, Tokenized, tokenize_words
@@ -60,12 +63,45 @@ VERIFY_WORDS = 4
 WARM_TIMING_SECONDS = 0.25
 
 
+class Repeated(Sequence[int]):
+    """``rows`` rows of ``length`` steps each (--batch-size and --seq-len), held as two numbers:
+    the budget is checked from them before a list as long as the batch is ever built."""
+
+    def __init__(self, length: int, rows: int) -> None:
+        self.length, self.rows = length, rows
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.length] * len(range(*index.indices(self.rows)))
+        if not -self.rows <= index < self.rows:
+            raise IndexError(index)
+        return self.length
+
+    def __iter__(self) -> Iterator[int]:
+        return itertools.repeat(self.length, self.rows)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Repeated):
+            return (self.length, self.rows) == (other.length, other.rows)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((Repeated, self.length, self.rows))
+
+    def __repr__(self) -> str:
+        return f"Repeated(length={self.length}, rows={self.rows})"
+
+
 @dataclass(frozen=True)
 class RandomInput:
     """Sizes instead of words: seeded random token ids in [0, vocab_size) when it is given
-    (one-hot, or embedded), else dense random features of the module's input_size."""
+    (one-hot, or embedded), else dense random features of the module's input_size. The
+    lengths are one a row, or ``Repeated`` for a batch of equal rows."""
 
-    lengths: tuple[int, ...]
+    lengths: Sequence[int]
     vocab_size: int | None = None
 
     @property
@@ -87,9 +123,14 @@ class Plan:
     #: Time the forward (Cost.forward_seconds): asked for only, since a measured time makes
     #: two identical runs differ.
     timed: bool = False
+    #: What the caller brought (see ``given``): their batch, initial state, expressions, and
+    #: where the weights came from.
+    given: Given | None = field(default=None, compare=False)
 
     @property
     def lengths(self) -> list[int]:
+        if self.given is not None and self.given.lengths is not None:
+            return list(self.given.lengths)
         return self.tokenized.lengths if self.tokenized else list(self.random.lengths if self.random else ())
 
     @property
@@ -101,6 +142,8 @@ class Plan:
 
     @property
     def source(self) -> Source:
+        if self.given is not None and self.given.input is not None:
+            return "given tensor"
         return self.random.source if self.random else "words"
 
     @property
@@ -123,28 +166,64 @@ def prepare(
     random: RandomInput | None = None,
     module: Any = None,
     timed: bool = False,
+    max_work: int = DEFAULT_MAX_WORK,
+    drawn: Drawn | None = None,
+    given: Given | None = None,
+    expressions: Sequence[str] = (),
 ) -> Plan:
     """Validate, tokenize and budget a request without importing torch.
 
-    Raises :class:`BadInput` naming each setting as ``names`` calls it.
+    ``given`` holds the caller's own batch and initial state (already loaded), ``expressions``
+    their own next lines (``--expr``), read here over the interpreter's whitelist.
+
+    The work (``max_work`` multiply-adds) and memory (``max_memory`` bytes, counting what
+    ``drawn`` says is drawn) are estimated from the batch's sizes alone, before anything of
+    its size is built. Raises :class:`BadInput` naming each setting as ``names`` calls it.
     """
     name = SettingNames(names or {})
+    _check_limits(name, trace_words=trace_words, max_steps=max_steps, max_memory=max_memory, max_work=max_work)
+    for flag, value in (("values", values), ("timed", timed)):
+        if not isinstance(value, bool):
+            raise BadInput(f"{name[flag]} must be True or False (got {quoted(value)})")
     config = config.validated(names)
     tokenized = None
-    if random is None:
+    given = check_given(given, config, name)
+    if given is not None and given.input is not None:  # the caller's own batch: its sizes, its width
+        given, config, (n, shortest, longest, tokens) = prepare_given(
+            given, config, name, words=words, sizes=random is not None, max_steps=max_steps
+        )
+        vocab_size = 0
+    elif random is None:
         tokenized = tokenize_words(words or [], vocab, max_steps=max_steps, tokenizer=tokenizer, names=names)
-        lengths, vocab_size = tokenized.lengths, len(tokenized.vocabulary)
+        lengths = tokenized.lengths
+        n, shortest, longest, tokens = len(lengths), min(lengths), max(lengths), sum(lengths)
+        vocab_size = len(tokenized.vocabulary)
     else:
         if words:
             raise BadInput(f"sizes ({name['lengths']}) stand in for words: give one or the other")
-        lengths, vocab_size = _checked_sizes(random, name, max_steps)
+        (n, shortest, longest, tokens), vocab_size = _checked_sizes(random, name, max_steps)
     width = _input_width(config, vocab_size, name, random)
-    config = replace(config, input_size=width, padding=resolved_padding(config.padding, lengths))
-    check_work(config, max(lengths), names)
-    traced = min(trace_words, len(lengths))
-    estimate = estimate_from(config, len(lengths), max(lengths), sum(lengths), width, values=values, trace_words=traced)
+    config = replace(config, input_size=width, padding=resolved_padding(config.padding, (shortest, longest)))
+    traced = min(trace_words, n)
+    estimate = estimate_from(config, n, longest, tokens, width, values=values, trace_words=traced, drawn=drawn)
     check_memory(estimate, max_memory, names)
-    return Plan(config, tokenized, random, tokenizer, traced, module, timed)
+    check_work(config, n, longest, tokens, width, max_work, names)
+    if expressions:
+        parsed = parse_expressions(
+            expressions, config=config, bindings=given.facts.names if given else None, option=name["expressions"]
+        )
+        given = with_expressions(given, parsed, max_memory - estimate, name)
+    return Plan(config, tokenized, random, tokenizer, traced, module, timed, given=given)
+
+
+def _check_limits(name: SettingNames, **limits: object) -> None:
+    """The run's limits are whole numbers: trace_words from 0, the others from 1."""
+    for key, value in limits.items():
+        low = 0 if key == "trace_words" else 1
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BadInput(f"{name[key]} must be a whole number (got {quoted(value)})")
+        if value < low:
+            raise BadInput(f"{name[key]} must be at least {low} (got {quoted(value)})")
 
 
 def resolved_padding(padding: Padding, lengths: Sequence[int]) -> Padding:
@@ -155,19 +234,35 @@ def resolved_padding(padding: Padding, lengths: Sequence[int]) -> Padding:
     return "zeros" if min(lengths) == max(lengths) else "packed"
 
 
-def _checked_sizes(random: RandomInput, name: SettingNames, max_steps: int) -> tuple[list[int], int]:
-    lengths = list(random.lengths)
-    if not lengths:
-        raise BadInput(f"{name['lengths']} needs at least one length")
-    for length in lengths:
-        if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-            raise BadInput(f"{name['lengths']} are whole numbers of at least 1 (got {length!r})")
-    if max(lengths) > max_steps:
-        raise BadInput(f"a length of {max(lengths)} is over the limit of {max_steps} ({name['max_steps']})")
+def _checked_sizes(random: RandomInput, name: SettingNames, max_steps: int) -> tuple[tuple[int, int, int, int], int]:
+    """(rows, shortest, longest, tokens) of random input, and its vocabulary: from a
+    ``Repeated`` batch's two numbers, never a list as long as the batch."""
+    lengths = random.lengths
+    if isinstance(lengths, Repeated):
+        for value in (lengths.length, lengths.rows):
+            _size(name["lengths"], value)
+        stats = (lengths.rows, lengths.length, lengths.length, lengths.rows * lengths.length)
+    else:
+        lengths = list(lengths)
+        if not lengths:
+            raise BadInput(f"{name['lengths']} needs at least one length")
+        for length in lengths:
+            _size(name["lengths"], length)
+        stats = (len(lengths), min(lengths), max(lengths), sum(lengths))
+    if stats[2] > max_steps:
+        raise BadInput(f"a length of {stats[2]} is over the limit of {max_steps} ({name['max_steps']})")
     vocab_size = random.vocab_size or 0
-    if random.vocab_size is not None and (isinstance(vocab_size, bool) or vocab_size < 1):
-        raise BadInput(f"{name['vocab_size']} must be at least 1 (got {random.vocab_size!r})")
-    return lengths, vocab_size
+    if random.vocab_size is not None:
+        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 1:
+            raise BadInput(f"{name['vocab_size']} must be at least 1 (got {quoted(random.vocab_size)})")
+        if vocab_size > MAX_SIZE:
+            raise BadInput(f"{name['vocab_size']} must be at most 2**63 - 1 (got {quoted(vocab_size)})")
+    return stats, vocab_size
+
+
+def _size(what: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIZE:
+        raise BadInput(f"{what} are whole numbers from 1 to 2**63 - 1 (got {quoted(value)})")
 
 
 def _input_width(config: Config, vocab_size: int, name: SettingNames, random: RandomInput | None) -> int:
@@ -208,6 +303,9 @@ def explore(
     vocab_size: int | None = None,
     module: Any = None,
     timed: bool = False,
+    max_work: int = DEFAULT_MAX_WORK,
+    input: Any = None,
+    expressions: Sequence[str] = (),
     **settings: Any,
 ) -> Result:
     """Run one recurrent layer over ``words`` and return every shape, value and check.
@@ -217,29 +315,51 @@ def explore(
     tokens) runs seeded random input of those sizes. ``module`` runs your own
     ``nn.RNN``/``nn.LSTM``/``nn.GRU``, its weights, dtype and device, instead of a seeded
     new one. ``timed`` measures the forward pass (``cost.forward_seconds``); without it every
-    figure is computed, so the same call gives the same Result. Raises :class:`BadInput` for
-    a request that cannot be run and :class:`RunFailure` when torch's answer disagrees with
-    the hand-computed recurrence.
+    figure is computed, so the same call gives the same Result. A run over ``max_memory``
+    bytes or ``max_work`` multiply-adds (see ``budget``) is refused before it starts. Raises
+    :class:`BadInput` for a request that cannot be run (at once, before torch does anything)
+    and :class:`RunFailure` when torch's answer disagrees with the hand-computed recurrence.
+
+    Your own tensors: ``input`` is the batch as given, read in the module's layout (``lengths``
+    then marks each row's real steps); ``initial_state`` may be h_0, or (h_0, c_0) for an LSTM.
+    ``expressions`` are your next lines (``"torch.cat([h_n[-1], h_n[-2]], dim=1)"``), run by a
+    small interpreter over the run's tensors and held against the final states (``idioms``,
+    marked ``user``).
     """
     unknown = sorted(set(settings) - _SETTINGS)
     if unknown:
         guess = _ALIASES.get(unknown[0]) or next(iter(difflib.get_close_matches(unknown[0], _SETTINGS, n=1)), None)
         raise BadInput(f"unknown setting {unknown[0]!r}" + (f"; did you mean {guess}?" if guess else ""))
+    if config is not None and not isinstance(config, Config):
+        raise BadInput(f"config must be a Config, not {quoted(config)}")
+    if lengths is not None and (isinstance(lengths, str | bytes) or not isinstance(lengths, Sequence)):
+        raise BadInput(f"lengths must be a list of whole numbers, not {quoted(lengths)}")
     if module is not None:
         from_module = module_config(module)
-        clash = [k for k, v in settings.items() if k in from_module and from_module[k] != v]
+        _check_module_tensors(module)
+        clash = [k for k, v in settings.items() if k in from_module and not _same(from_module[k], v)]
         if clash:
             raise BadInput(
                 f"{clash[0]}={settings[clash[0]]!r} contradicts the module's {clash[0]}={from_module[clash[0]]!r}"
             )
         settings = {**settings, **from_module}
+    given = None
+    state = settings.get("initial_state")
+    if input is not None or not (state is None or isinstance(state, str)):  # your own tensors
+        from .given import given_tensors
+
+        own_state = None if state is None or isinstance(state, str) else state
+        if own_state is not None:
+            settings["initial_state"] = "given"
+        given = given_tensors(input, own_state, lengths=lengths if input is not None else None)
+        lengths = None if input is not None else lengths
     if config is None:
         config = Config(**settings)
     elif settings:
         config = replace(config, **settings)
     random = None
     if lengths is not None:
-        random = RandomInput(tuple(lengths), vocab_size)
+        random = RandomInput(lengths if isinstance(lengths, Repeated) else tuple(lengths), vocab_size)
     elif vocab_size is not None:
         raise BadInput("vocab_size goes with lengths: random tokens of those lengths")
     plan = prepare(
@@ -254,8 +374,34 @@ def explore(
         random=random,
         module=module,
         timed=timed,
+        max_work=max_work,
+        given=given,
+        expressions=expressions,
     )
     return run_plan(plan)
+
+
+def _same(a: object, b: object) -> bool:
+    """Whether two settings agree; a value that cannot be compared (a tensor) does not."""
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:
+        return False
+
+
+def _check_module_tensors(module: Any) -> None:
+    """A caller's module must hold values, on the CPU or CUDA, and all in one place: refused
+    at once otherwise (a meta-device module has shapes and no numbers to show)."""
+    places = {t.device.type for t in [*module.parameters(), *module.buffers()]}
+    odd = sorted(places - {"cpu", "cuda"})
+    if odd:
+        raise BadInput(
+            f"module's parameters are on the {odd[0]} device, which rnn-shapes cannot run"
+            + (": a meta tensor has a shape and no values; build it on the CPU" if odd[0] == "meta" else "")
+            + " (module.to('cpu'))"
+        )
+    if len(places) > 1:
+        raise BadInput("module's parameters are on both the CPU and CUDA: move them to one (module.to(...))")
 
 
 def module_config(module: Any) -> dict[str, Any]:
@@ -300,8 +446,11 @@ def run_plan(plan: Plan) -> Result:
     if work < PARALLEL_MULT_ADDS and threads > 1:
         torch.set_num_threads(1)
     try:
-        with torch.no_grad():  # nothing is differentiated; the tensors stay ordinary ones a caller may change
-            return _run(plan, work)
+        with torch.no_grad(), given_state(plan.given):  # nothing is differentiated; the tensors stay ordinary ones
+            before_run(plan.given, plan.config, plan.module, plan.lengths)
+            result = _run(plan, work)
+        result.given = None if plan.given is None else plan.given.facts
+        return result
     finally:
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
@@ -316,6 +465,7 @@ def _run(plan: Plan, work: int) -> Result:
     from .forward import build_module, construct_embedding, constructor_call, resolve_device, run_forward
     from .idioms import RunTensors, check_idioms
     from .reference import recurrence
+    from .warned import module_warnings
 
     config, lengths = plan.config, plan.lengths
     device = resolve_device(config.device)
@@ -328,7 +478,9 @@ def _run(plan: Plan, work: int) -> Result:
     codes = None
     produced: dict[str, torch.Tensor] = {}
     embedding = None
-    if plan.source == "random features":
+    if plan.given is not None and plan.given.input is not None:  # the caller's own batch, as given
+        batch = produced["input"] = plan.given.input.to(dtype)
+    elif plan.source == "random features":
         batch = random_features(lengths, width, config.seed, batch_first=config.batch_first, dtype=dtype)
         produced["input"] = batch
     else:
@@ -468,6 +620,9 @@ def _run(plan: Plan, work: int) -> Result:
             ),
             large=work >= PARALLEL_MULT_ADDS,
         )
+    if plan.given is not None and plan.given.expressions:  # --expr: the caller's own, by the interpreter
+        tolerance = (comparison.atol, comparison.rtol)
+        idioms += expression_idioms(plan.given, produced, lengths_t, final_h_n, config, plan.labels, tolerance)
     if not comparison.ok:
         raise RunFailure(
             f"torch's answer differs from the hand-computed recurrence by "
@@ -512,6 +667,7 @@ def _run(plan: Plan, work: int) -> Result:
         source=plan.source,
         cost=cost,
         vocabulary_given=plan.tokenized is not None and plan.tokenized.vocabulary_given,
+        warnings=module_warnings(module),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -12,6 +13,9 @@ from typing import TYPE_CHECKING, Any
 from .config import TORCH_CLASS, Config, Device
 from .encode import EMBEDDING_SEED, generator
 from .errors import RunFailure
+from .layout import parameter_layouts
+from .result import RunWarning
+from .warned import module_warnings, recording, remember
 
 if TYPE_CHECKING:
     import torch
@@ -70,13 +74,20 @@ def build_module(config: Config, input_size: int) -> torch.nn.RNNBase:
 
     The same settings always build the same parameters and we never train them, so a batch
     sweeping configurations pays construction once for each. The cache is bounded by the
-    bytes its parameters hold, evicting the least recently used.
+    bytes its parameters hold, evicting the least recently used, before a new module is
+    built: a large module of the last request is never held beside the next one's.
     """
     key = (config.cell, tuple(module_kwargs(config, input_size).items()), config.seed, config.dtype, config.device)
     module = _MODULES.get(key)
     if module is not None:
         _MODULES.move_to_end(key)
         return module
+    coming = sum(math.prod(p.shape) for p in parameter_layouts(config, input_size)) * (
+        4 if config.dtype == "float32" else 8
+    )
+    while _MODULES and sum(_MODULE_BYTES.values()) + coming > MODULE_CACHE_BYTES:
+        oldest = next(iter(_MODULES))
+        del _MODULES[oldest], _MODULE_BYTES[oldest]
     module = construct_module(config, input_size)
     size = sum(p.numel() * p.element_size() for p in module.parameters())
     _MODULES[key], _MODULE_BYTES[key] = module, size
@@ -97,9 +108,12 @@ def construct_module(config: Config, input_size: int) -> torch.nn.RNNBase:
     else:
         torch.manual_seed(config.seed)
     cls = getattr(torch.nn, TORCH_CLASS[config.cell])
-    module: torch.nn.RNNBase = cls(
-        **module_kwargs(config, input_size), dtype=getattr(torch, config.dtype), device=config.device
-    )
+    said: list[RunWarning] = []
+    with recording(said):  # torch warns once, here (dropout with one layer): kept with the module
+        module: torch.nn.RNNBase = cls(
+            **module_kwargs(config, input_size), dtype=getattr(torch, config.dtype), device=config.device
+        )
+    remember(module, said)
     return module.eval()  # inference: dropout between layers does nothing
 
 
@@ -166,13 +180,18 @@ def run_forward(
     batch = batch.to(config.device)
     packed: PackedSequence | None = None
     packed_out: PackedSequence | None = None
-    with torch.no_grad(), quiet_projection(config):
+    said: list[RunWarning] = []
+    # cuDNN warns at a call (weights no longer one buffer): recorded on CUDA only, free on the CPU
+    on_cuda = recording(said) if batch.is_cuda else contextlib.nullcontext()
+    with torch.no_grad(), quiet_projection(config), on_cuda:
         if config.padding == "packed":
             packed = pack_padded_sequence(batch, lengths, batch_first=config.batch_first, enforce_sorted=False)
             packed_out, state = module(packed, initial)
             output, _ = pad_packed_sequence(packed_out, batch_first=config.batch_first, total_length=int(lengths.max()))
         else:
             output, state = module(batch, initial)
+    if said:
+        remember(module, [w for w in said if w not in module_warnings(module)])
     h_n, c_n = state if isinstance(state, tuple) else (state, None)
     return Forward(
         module=module,

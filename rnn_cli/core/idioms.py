@@ -8,13 +8,15 @@ the checks found, so a corrupted tensor shows up as a failed check, not a confid
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Union
 
 from .checks import agreeing_diff, tolerance_bound
 from .config import Config, Source
 from .forward import Forward, quiet_projection, run_forward
+from .joins import join_idioms, with_topic
 from .result import Idiom
 
 if TYPE_CHECKING:
@@ -46,6 +48,12 @@ class RunTensors:
     rtol: float
     #: Set when this is a run cut to its first words (see SAMPLE_WORDS), for the notes to say so.
     sample: int | None = None
+    #: How far a value may be from ``final``: the check's tolerance, worked out once for every idiom.
+    bound: torch.Tensor = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.bound = tolerance_bound(self.final, self.atol, self.rtol)
+
     #: Words (whose tokens are characters), or random tokens: what the next-token head predicts.
     source: Source = "words"
 
@@ -61,11 +69,12 @@ def check_idioms(run: RunTensors, *, large: bool = False) -> list[Idiom]:
     """Every idiom; ``large`` runs call the module again on their first SAMPLE_WORDS words only."""
     calls = _first_words(run, SAMPLE_WORDS) if large and len(run.lengths) > SAMPLE_WORDS else run
     return [
-        *_last_states(run),
-        *_views(run),
-        *(_next_token_head(run) if run.flat_tokens is not None else []),
-        *_initial_states(run, calls),
-        _layout_trap(run, calls),
+        *with_topic("final_state", _last_states(run)),
+        *with_topic("directions", _views(run)),
+        *with_topic("loss", _next_token_head(run) if run.flat_tokens is not None else []),
+        *with_topic("initial_state", _initial_states(run, large=large)),
+        *with_topic("layout", [_layout_trap(run, calls)]),
+        *join_idioms(run, calls),
     ]
 
 
@@ -95,15 +104,18 @@ def _final_state(run: RunTensors, values: torch.Tensor) -> list[bool]:
     """Per word: do these (N, width) values equal its final state, within the check's tolerance?"""
     if tuple(values.shape) != tuple(run.final.shape):
         return [False] * len(run.final)
-    bound = tolerance_bound(run.final, run.atol, run.rtol)
-    verdicts: list[bool] = (agreeing_diff(values, run.final) <= bound).all(dim=1).tolist()
+    if bool(((values - run.final).abs() <= run.bound).all()):  # the usual answer, in three passes
+        return [True] * len(run.final)
+    # some word differs, or a value is not finite: equal infinities and NaNs agree, as in the check
+    verdicts: list[bool] = (agreeing_diff(values, run.final) <= run.bound).all(dim=1).tolist()
     return verdicts
 
 
-def _names(run: RunTensors, words: list[int]) -> str:
-    """Words named as in Python (quoted, escapes kept), the first few of many."""
+def _names(run: RunTensors, words: list[int], total: int | None = None) -> str:
+    """Words named as in Python (quoted, escapes kept), the first few of ``total`` (all of ``words``)."""
+    total = len(words) if total is None else total
     shown = ", ".join(repr(run.words[w][:20]) for w in words[:4])
-    return shown + (f" and {len(words) - 4} more" if len(words) > 4 else "")
+    return shown + (f" and {total - 4} more" if total > 4 else "")
 
 
 def _last_states(run: RunTensors) -> list[Idiom]:
@@ -121,8 +133,9 @@ def _last_states(run: RunTensors) -> list[Idiom]:
     last = out_bm[:, -1]
     notes = []
     if short and c.padding == "packed":
-        zero = [short[k] for k in (~last[short].any(dim=1)).nonzero().flatten().tolist()]
-        notes.append(f"shorter than the longest word, {_names(run, zero)}: zeros here (packed steps past a word's end)")
+        zero = ((run.lengths < steps) & ~last.any(dim=1)).nonzero().flatten()  # as a mask: 50,000 words are fast
+        which = _names(run, zero[:4].tolist(), zero.numel())
+        notes.append(f"shorter than the longest word, {which}: zeros here (packed steps past a word's end)")
     elif short:
         notes.append(f"shorter than the longest word, {_names(run, short)}: the state after the zero padding")
     if d == 2:
@@ -224,11 +237,7 @@ def _next_token_head(run: RunTensors) -> list[Idiom]:
     c = run.config
     n, v, width = len(run.lengths), run.vocab_size, c.directions * c.out_size
     steps = int(run.lengths.max())
-    # nn.Linear's own initialisation, drawn from a generator of the run's seed (not torch's global one)
-    generator = torch.Generator().manual_seed(c.seed)
-    bound = 1 / width**0.5
-    weight = torch.empty(v, width, dtype=run.output.dtype).uniform_(-bound, bound, generator=generator)
-    bias = torch.empty(v, dtype=run.output.dtype).uniform_(-bound, bound, generator=generator)
+    weight, bias = _head(c.seed, v, width, run.output.dtype)
     logits = torch.nn.functional.linear(run.output.cpu(), weight, bias)
     # targets: each step's next token; the last step of a word and its padding are ignored
     real = torch.arange(steps) < run.lengths[:, None]
@@ -238,8 +247,9 @@ def _next_token_head(run: RunTensors) -> list[Idiom]:
     targets_bm = torch.full((n, steps), IGNORE_INDEX, dtype=torch.int64)
     targets_bm[:, :-1] = tokens[:, 1:]
     targets = targets_bm if c.batch_first else targets_bm.T
-    loss = torch.nn.CrossEntropyLoss()
-    counted = int((targets_bm != IGNORE_INDEX).sum())
+    # what nn.CrossEntropyLoss()(...) calls (mean over targets, -100 ignored), without a Module per loss
+    loss = torch.nn.functional.cross_entropy
+    counted = sum(max(length - 1, 0) for length in run.lengths.tolist())  # every step but a word's last
     # a word's tokens are characters (graphemes or code points); random tokens are ids, their targets random
     head = (
         "the next-character head"
@@ -300,10 +310,24 @@ def _next_token_head(run: RunTensors) -> list[Idiom]:
     return idioms
 
 
+@functools.lru_cache(maxsize=64)
+def _head(seed: int, v: int, width: int, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """nn.Linear(width, v)'s own initialisation, drawn from a generator of the run's seed (not
+    torch's global one); kept by its sizes, as the modules are, for a batch of many requests.
+    The tensors are only read."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    bound = 1 / width**0.5
+    weight = torch.empty(v, width, dtype=dtype).uniform_(-bound, bound, generator=generator)
+    bias = torch.empty(v, dtype=dtype).uniform_(-bound, bound, generator=generator)
+    return weight, bias
+
+
 def _class_axis_loss(logits: torch.Tensor, targets: torch.Tensor, *, batch_first: bool) -> float:
     import torch
 
-    loss = torch.nn.CrossEntropyLoss()
+    loss = torch.nn.functional.cross_entropy
     if batch_first:
         return float(loss(logits.transpose(1, 2), targets))
     return float(loss(logits.permute(1, 2, 0), targets.T))
@@ -333,12 +357,13 @@ def _returns_of(forward: Forward) -> Returns:
     return _returned(tuple(forward.output.shape), tuple(forward.h_n.shape), c_n)
 
 
-def _initial_states(run: RunTensors, calls: RunTensors) -> list[Idiom]:
-    """h_0 as torch wants it, run (on ``calls``: the run, or its first words), and batch first, refused.
+def _initial_states(run: RunTensors, *, large: bool = False) -> list[Idiom]:
+    """h_0 as torch wants it, accepted, and batch first, refused: by the shape check torch's
+    forward makes before computing anything, on the whole run.
 
     ``input`` in the expressions is the padded batch, so a wrong h_0's error is what that call
-    raises; a packed run's own call, on the PackedSequence, fails elsewhere in torch, said second.
-    A wrong h_0 is refused before any computing, so that call is made on the whole run.
+    raises; a packed run's own call, on the PackedSequence, fails elsewhere in torch, said second
+    (not on a ``large`` run, where packing it again would cost as much as the run's own).
     """
     import torch
 
@@ -363,18 +388,14 @@ def _initial_states(run: RunTensors, calls: RunTensors) -> list[Idiom]:
         rule += f", c_0 (D*num_layers, N, H_cell) = {good_c}"
     # zeros are the default h_0: the call returns tensors shaped as the run's own
     returns = _returned(tuple(run.output.shape), good_h, good_c if lstm else None)
-    if calls.sample:  # a large run: torch's own shape check, not the run again
-        check: Callable[..., object] = run.module.check_forward_args  # LSTM takes (h_0, c_0), the others h_0
-        refused = _error_of(lambda: check(run.batch, state(good_h, good_c), None))
-        checked = f"torch refuses it: {refused}" if refused else "torch's own check of the shapes accepts it"
-        checked += " (the run is not repeated at this size)"
+    # torch's own shape check, the one forward() makes before computing anything: zeros are
+    # torch's default h_0, so once the shapes pass, the call is the run itself
+    check: Callable[..., object] = run.module.check_forward_args  # LSTM takes (h_0, c_0), the others h_0
+    refused = _error_of(lambda: check(run.batch, state(good_h, good_c), None))
+    if refused:
+        checked = f"torch refuses it: {refused}"
     else:
-        given = _call(run, state(good_h, good_c), packed=packed)
-        returns = _returns_of(given)
-        same = bool(torch.allclose(given.output, run.output, atol=run.atol, rtol=run.rtol))
-        checked = "zeros give the output of the run (checked)" if same else "the output DIFFERS from the run's"
-        if same and packed:
-            checked = "zeros give the output of the run (checked on the packed input, as the run calls it)"
+        checked = "torch's check of the shapes accepts it, and zeros are the default h_0: this is the run itself"
     note = f"{rule}: batch on axis 1, always; {checked}"
     idioms = [Idiom(written(good_h, good_c), None, None, None, note, returns=returns)]
     bad_h, bad_c = (n, rows, h_out), (n, rows, h_cell)
@@ -382,9 +403,9 @@ def _initial_states(run: RunTensors, calls: RunTensors) -> list[Idiom]:
         note = f"batch first: the same shape here only because N = D*num_layers = {n}; another batch size fails"
         idioms.append(Idiom(written(bad_h, bad_c), None, None, None, note, returns=returns))
         return idioms
-    error = _error_of(lambda: _call(run, state(bad_h, bad_c), packed=False))  # ``input``, as written
+    error = _error_of(lambda: check(run.batch, state(bad_h, bad_c), None))  # ``input``, as written
     note = f"batch first is wrong; the fix: {rule}"
-    if packed:  # the run's own call, on the packed input, fails deeper inside torch, less tellingly
+    if packed and not large:  # the run's own call, on the packed input, fails deeper inside torch, less tellingly
         inside = _error_of(lambda: _call(run, state(bad_h, bad_c), packed=True))
         if inside and inside != error:
             note += f"; rnn(packed, ...) fails elsewhere in torch: {inside}"

@@ -58,12 +58,16 @@ def tensor_layouts(
         )
     else:
         what = "random features, seeded" if source == "random features" else "one-hot"
+        if source == "given tensor":  # the caller's own: say how its axes were read, and the other reading
+            what = f"yours, read as {first[1]}={first[0]} × {second[1]}={second[0]}"
+            order += f"; batch_first={seq_major} would read it as {second[1]}={first[0]} × {first[1]}={second[0]}"
         layouts["input"] = Layout(*ordered(first, second, (input_size, "input", "H_in")), f"{what}; {order}")
     if config.initial_state != "default":
         passed = "passed as the initial state: batch is axis 1 even with batch_first=True"
-        layouts["h_0"] = Layout(*ordered(*states["h_n"]), f"{config.initial_state}, {passed}")
+        kind = "yours, as given" if config.initial_state == "given" else config.initial_state
+        layouts["h_0"] = Layout(*ordered(*states["h_n"]), f"{kind}, {passed}")
         if config.cell == "lstm":
-            layouts["c_0"] = Layout(*ordered(*states["c_n"]), f"{config.initial_state}, {passed}")
+            layouts["c_0"] = Layout(*ordered(*states["c_n"]), f"{kind}, {passed}")
     layouts.update(
         {
             "output": Layout(

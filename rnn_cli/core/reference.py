@@ -59,7 +59,7 @@ def recurrence(
     order: torch.Tensor | None = None,
     trace_words: int = 0,
     initial: tuple[torch.Tensor, torch.Tensor | None] | None = None,
-    whole_layer_projection: bool = False,
+    whole_layer_projection: bool = True,
 ) -> Reference:
     """Run the documented equations over a batch-first ``batch`` (N, L, H_in).
 
@@ -73,7 +73,7 @@ def recurrence(
     """
     import torch
 
-    p = {k: v.detach().cpu() for k, v in params.items()}
+    p = {k: v.detach() if v.device.type == "cpu" else v.detach().cpu() for k, v in params.items()}
     x = batch.cpu()
     n, steps = x.shape[0], x.shape[1]
     packed = config.padding == "packed" and int(lengths.min()) < steps
@@ -93,7 +93,12 @@ def recurrence(
     traced = [(w, w if position is None else int(position[w])) for w in range(min(trace_words, n))]
     x = x.transpose(0, 1).contiguous()  # seq-major: each step's rows are one contiguous block
     layer_input = [x[t, : active[t]] for t in range(steps)]
-    layer_rows = torch.cat(layer_input) if whole_layer_projection else None
+    if not whole_layer_projection:
+        layer_rows = None
+    elif packed:
+        layer_rows = torch.cat(layer_input)
+    else:  # seq-major and contiguous already: every step's rows, one after another
+        layer_rows = x.view(steps * n, x.shape[2])
     width = config.directions * config.out_size
     directions = DIRECTIONS[: config.directions]
     h_rows: list[torch.Tensor] = []
@@ -126,9 +131,12 @@ def recurrence(
                     xw = projected[offsets[t] : offsets[t + 1]]
                 hh = _affine(h_prev, w_hh_t, b_hh)
                 parts = _cell(config, xw, hh, h_prev, c[:k], w_hr)
-                h[:k] = parts["h"]
-                if "c" in parts:
-                    c[:k] = parts["c"]
+                if k == n:  # every word runs this step: the new state is the state, no copy
+                    h, c = parts["h"], parts.get("c", c)
+                else:
+                    h[:k] = parts["h"]
+                    if "c" in parts:
+                        c[:k] = parts["c"]
                 out[offsets[t] : offsets[t + 1], half] = parts["h"]
                 for w, pos in traced:
                     if pos < k:

@@ -105,6 +105,60 @@ class Idiom:
     note: str
     value: float | None = None
     returns: tuple[tuple[str, tuple[int, ...]], ...] | None = None
+    #: What the expression is about: ``final_state``, ``directions``, ``loss``, ``initial_state``,
+    #: ``layout``, and the joins around the layer: ``bridge``, ``attention``, ``carry``, ``cell``.
+    topic: str = ""
+    #: Whether the expression's own check held (values, or torch's shape check), where it makes one.
+    holds: bool | None = None
+    #: True for an expression of the user's own (--expr), run by the interpreter in ``expressions``.
+    user: bool = False
+
+
+@dataclass
+class TensorOrigin:
+    """One tensor the caller brought (``input``, ``h_0``, ``c_0``): its file (None from Python),
+    its dtype and shape as given."""
+
+    name: str
+    file: str | None
+    dtype: str
+    shape: tuple[int, ...]
+
+
+@dataclass
+class CheckpointFacts:
+    """Where the run's weights came from: the file, the key holding its state dict, the layer."""
+
+    file: str
+    format: str
+    key: str | None
+    layer: str
+    #: The layer's parameters' path in that state dict ("" for a bare module's).
+    prefix: str
+    #: Every recurrent layer found in the file: (name, inferred constructor).
+    layers: list[tuple[str, str]]
+    #: What the run took from elsewhere than the file (batch_first, nonlinearity, a dtype change).
+    notes: list[str]
+
+
+@dataclass
+class GivenFacts:
+    """What the caller brought, for the report, the JSON and --code: the constructor as typed
+    and its --set names, a checkpoint, their own tensors."""
+
+    module_text: str | None = None
+    names: dict[str, object] = field(default_factory=dict)
+    checkpoint: CheckpointFacts | None = None
+    tensors: list[TensorOrigin] = field(default_factory=list)
+
+
+@dataclass
+class RunWarning:
+    """A warning torch raised for the run's module, captured live, and what it means."""
+
+    category: str
+    message: str
+    meaning: str
 
 
 @dataclass
@@ -173,6 +227,10 @@ class Result:
     cost: Cost | None = None
     #: True when the caller gave the vocabulary's order (``vocab``), else it is first-appearance order.
     vocabulary_given: bool = False
+    #: What torch warned about for this module (dropout with one layer, ...), captured live.
+    warnings: list[RunWarning] = field(default_factory=list)
+    #: What the caller brought (checkpoint, tensors, --set names), or None.
+    given: GivenFacts | None = None
 
     @property
     def parameter_count(self) -> int:
@@ -183,8 +241,8 @@ class Result:
         return sum(p.numel * p.values.element_size() for p in self.parameters)
 
     def batch_major(self, name: str) -> torch.Tensor:
-        """A tensor with batch on axis 0 (input, embedded and output are seq-first when batch_first=False)."""
-        values = self.tensors[name].values
-        if name in ("input", "embedded", "output") and not self.config.batch_first:
-            return values.transpose(0, 1)
-        return values
+        """A tensor with its batch axis first, the others in order: where its layout names the
+        batch (axis 1 of input and output when batch_first=False; of h_0, h_n, c_0 and c_n, always)."""
+        facts = self.tensors[name]
+        axis = facts.layout.axes.index("batch")
+        return facts.values if axis == 0 else facts.values.movedim(axis, 0)

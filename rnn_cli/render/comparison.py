@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .blocks import DEFAULT_WIDTH, first_fitting, section, titled_table
-from .differences import TENSOR_ORDER
+from .differences import tensor_names
 from .document_types import ComparisonDoc, DifferenceDoc, TensorDoc, tensor_map
 from .visible import visible
 
@@ -23,7 +23,7 @@ def comparison_report(doc: ComparisonDoc, width: int = DEFAULT_WIDTH) -> Group:
     header.append(b["call"], style="bold magenta")
     by_path = {d["path"]: d for d in found}
     tensors_a, tensors_b = tensor_map(a["tensors"]), tensor_map(b["tensors"])
-    names = [n for n in TENSOR_ORDER if n in tensors_a or n in tensors_b]
+    names = tensor_names(a, b)
 
     def side(mine: dict[str, TensorDoc], other_side: dict[str, TensorDoc], name: str) -> tuple[Text, Text]:
         t = mine.get(name)

@@ -7,8 +7,6 @@ import math
 from ..core.versus import ValueDifference
 from .document_types import SCHEMA_VERSION, ComparisonDoc, DifferenceDoc, Document, tensor_map
 
-TENSOR_ORDER = ("input", "output", "h_n", "c_n")
-
 
 def differences(a: Document, b: Document) -> list[DifferenceDoc]:
     """Every config value, call, and tensor shape or axis that differs between two documents."""
@@ -20,7 +18,7 @@ def differences(a: Document, b: Document) -> list[DifferenceDoc]:
     if a["call"] != b["call"]:
         found.append({"path": "call", "a": a["call"], "b": b["call"]})
     tensors_a, tensors_b = tensor_map(a["tensors"]), tensor_map(b["tensors"])
-    for name in sorted(set(tensors_a) | set(tensors_b), key=_tensor_order):
+    for name in tensor_names(a, b):
         ta, tb = tensors_a.get(name), tensors_b.get(name)
         if ta is None or tb is None:
             found.append({"path": f"tensors.{name}", "a": ta and ta["shape"], "b": tb and tb["shape"]})
@@ -32,6 +30,12 @@ def differences(a: Document, b: Document) -> list[DifferenceDoc]:
     if a["parameter_count"] != b["parameter_count"]:
         found.append({"path": "parameter_count", "a": a["parameter_count"], "b": b["parameter_count"]})
     return found
+
+
+def tensor_names(a: Document, b: Document) -> list[str]:
+    """Every tensor either run has, in the order they flow (each document lists them so): A's,
+    then any only B has."""
+    return [*a["tensors"], *(name for name in b["tensors"] if name not in a["tensors"])]
 
 
 def value_entries(values: list[ValueDifference]) -> list[DifferenceDoc]:
@@ -58,7 +62,3 @@ def comparison_document(a: Document, b: Document, values: list[ValueDifference])
         "b": b,
         "differences": differences(a, b) + value_entries(values),
     }
-
-
-def _tensor_order(name: str) -> int:
-    return TENSOR_ORDER.index(name) if name in TENSOR_ORDER else len(TENSOR_ORDER)

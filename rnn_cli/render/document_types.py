@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypedDict, cast
 
 from ..core.config import Cell, Direction, Dtype, InitialState, Nonlinearity, Padding, Source, Tokenizer
+from ..core.diagnose import Kind as DiagnosisKind
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -151,6 +152,13 @@ class IdiomDoc(_IdiomRequired, total=False):
     #: A module call's tensors, named in the order it returns them (its ``shape`` is null);
     #: null for an expression of one value. Added after the first release: optional in the schema.
     returns: list[ReturnedDoc] | None
+    #: What the expression is about: final_state, directions, loss, initial_state, layout, and the
+    #: joins around the layer, bridge, attention, carry, cell. Added later: optional in the schema.
+    topic: str
+    #: Whether the expression's own check held; null where it makes none. Added later, optional.
+    holds: bool | None
+    #: True for your own expression (--expr), run by the interpreter. Added later, optional.
+    user: bool
 
 
 class PackedDoc(TypedDict):
@@ -176,9 +184,7 @@ class CostDoc(TypedDict):
     timing: str | None
 
 
-class Document(TypedDict):
-    """rnn-shapes --json document"""
-
+class _DocumentRequired(TypedDict):
     schema_version: Literal[1]
     words: Annotated[list[str], MinItems(1)]
     tokens: list[list[str]]
@@ -202,6 +208,57 @@ class Document(TypedDict):
     padding_effects: list[PaddingEffectDoc] | None
     source: Source
     cost: CostDoc
+
+
+class WarningDoc(TypedDict):
+    """A warning torch raised for the run's module, captured live."""
+
+    category: str
+    message: str
+    meaning: str
+
+
+class TensorOriginDoc(TypedDict):
+    name: str
+    #: The file it was read from; null when it came from Python (explore(input=...)).
+    file: str | None
+    dtype: str
+    shape: list[Count]
+
+
+class FoundLayerDoc(TypedDict):
+    name: str
+    call: str
+
+
+class CheckpointDoc(TypedDict):
+    file: str
+    format: Literal["torch", "safetensors"]
+    #: The key holding the state dict ({"model": state_dict, ...}), or null.
+    key: str | None
+    layer: str
+    prefix: str
+    #: Every recurrent layer found in the file, with the constructor its weights fit.
+    layers: list[FoundLayerDoc]
+    notes: list[str]
+
+
+class GivenDoc(TypedDict):
+    module_text: str | None
+    names: dict[str, int | float | bool | str | None]
+    checkpoint: CheckpointDoc | None
+    tensors: list[TensorOriginDoc]
+
+
+class Document(_DocumentRequired, total=False):
+    """rnn-shapes --json document"""
+
+    #: torch's warnings for the run's module (dropout with one layer, ...). Added after the first
+    #: release: optional in the schema, always written.
+    warnings: list[WarningDoc]
+    #: What the caller brought (--module as typed and its --set names, --checkpoint, --input,
+    #: --h0/--c0 files), or null. Added later: optional in the schema, always written.
+    given: GivenDoc | None
 
 
 class _DifferenceRequired(TypedDict):
@@ -236,3 +293,49 @@ class ErrorDoc(TypedDict):
     """rnn-shapes --batch error line"""
 
     error: ErrorDetail
+
+
+class AxisDoc(TypedDict):
+    axis: int
+    name: str
+    expected: int | None
+    got: int | None
+    agrees: bool
+    why: str
+
+
+class DiagnosisDoc(TypedDict):
+    """What --diagnose found: torch's message explained with its numbers, and reproduced live."""
+
+    kind: DiagnosisKind
+    severity: Literal["error", "warning"]
+    #: The exception or warning class torch raises with this message.
+    raised: str
+    title: str
+    #: torch's message as it stands in the text given.
+    message: str
+    cause: str
+    fix: str
+    fix_code: str
+    #: The shape or size torch wanted, and the one it got (strings where the message has words).
+    expected: int | str | list[Count] | None
+    got: int | str | list[Count] | None
+    numbers: dict[str, float]
+    axes: list[AxisDoc]
+    #: A standalone torch script that raises the same message.
+    code: str
+    #: torch's message from the live run of that script's statements; null when not run here.
+    reproduced: str | None
+    reproduced_as: str | None
+    same: bool
+    needs_cuda: bool
+    note: str | None
+    #: Other messages rnn-shapes knows, found elsewhere in the text.
+    others: list[DiagnosisKind]
+
+
+class DiagnosisDocument(TypedDict):
+    """rnn-shapes --json --diagnose document"""
+
+    schema_version: Literal[1]
+    diagnosis: DiagnosisDoc

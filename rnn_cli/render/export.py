@@ -18,6 +18,8 @@ from rich.console import Console, RenderableType
 from rich.segment import Segment
 from rich.style import Style
 
+from .console import bounded_width
+
 #: The contrast every text keeps against its background (WCAG 2 AA for normal text).
 MIN_CONTRAST = 4.5
 FONT = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, 'Liberation Mono', monospace"
@@ -98,7 +100,9 @@ def _look(style: Style | None) -> _Look:
 
 def _lines(renderable: RenderableType, width: int) -> list[list[tuple[str, _Look]]]:
     """The report as rich draws it at ``width``: per line, runs of (text, look)."""
-    console = Console(file=io.StringIO(), width=width, force_terminal=True, color_system="truecolor", highlight=False)
+    console = Console(
+        file=io.StringIO(), width=bounded_width(width), force_terminal=True, color_system="truecolor", highlight=False
+    )
     rendered = console.render_lines(renderable, console.options, pad=False)
     lines = []
     for line in rendered:

@@ -10,15 +10,17 @@ import math
 import re
 from typing import TYPE_CHECKING, Any, cast
 
-from ..core.result import Result
+from ..core.result import GivenFacts, Result
 from .document_types import (
     SCHEMA_VERSION,
     Document,
+    GivenDoc,
     ParameterDoc,
     TensorDoc,
     TensorsDoc,
     TraceStepDoc,
 )
+from .numbers import json_values
 
 if TYPE_CHECKING:
     import torch
@@ -30,17 +32,33 @@ def document_text(result: Result, *, values: bool = True) -> str:
     Values are listed without looking at them first; only if a NaN or infinity makes the
     strict encoder refuse is the document rebuilt with nulls and counts in ``non_finite``.
     """
+    arrays: list[str] = []
     try:
-        return dumps(document(result, values=values, scan=False))
-    except ValueError:
+        text = dumps(document(result, values=values, scan=False, arrays=arrays))
+    except ValueError:  # NonFinite, or the strict encoder's refusal
         return dumps(document(result, values=values, scan=True))
+    pieces = text.split(_PLACEHOLDER)
+    if len(pieces) != len(arrays) + 1:  # a string of the user's own began with NUL: the slow way
+        return dumps(document(result, values=values, scan=False))
+    # every placeholder, an array's index in quotes, becomes that array's text
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        index, _, rest = piece.partition('"')
+        out += [arrays[int(index)], rest]
+    return "".join(out)
 
 
-def document(result: Result, *, values: bool = True, scan: bool = True) -> Document:
+#: How a placeholder string starts once encoded: a quote, then NUL as JSON escapes it.
+_PLACEHOLDER = '"\\u0000'
+
+
+def document(result: Result, *, values: bool = True, scan: bool = True, arrays: list[str] | None = None) -> Document:
     """Every fact of a run as plain JSON-ready data, keys always present and in one order.
 
-    With ``scan`` every tensor is checked for non-finite values (printed as null, counted in
-    ``non_finite``); without it the caller must be ready for the strict encoder to refuse.
+    With ``arrays``, tensor values are placeholders (NUL and an index) whose JSON text
+    ``arrays`` collects (see ``document_text``). With ``scan`` every tensor is checked for
+    non-finite values (printed as null, counted in ``non_finite``); without it the caller must
+    be ready for the strict encoder to refuse.
     """
     config = result.config
     cost = result.cost
@@ -48,6 +66,12 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> Docum
     non_finite: dict[str, int] = {}
 
     def tensor_values(name: str, tensor: torch.Tensor) -> Any:
+        if arrays is not None:  # document_text: text goes in as a placeholder, replaced after encoding
+            listed = json_values(tensor)
+            if not isinstance(listed, str):
+                return listed
+            arrays.append(listed)
+            return f"\x00{len(arrays) - 1}"
         if not scan:
             return tensor.tolist()
         listed, bad = plain_values(tensor)
@@ -152,6 +176,9 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> Docum
                 "returns": None
                 if i.returns is None
                 else [{"name": name, "shape": list(shape)} for name, shape in i.returns],
+                "topic": i.topic,
+                "holds": i.holds,
+                "user": i.user,
             }
             for i in result.idioms
         ],
@@ -179,7 +206,39 @@ def document(result: Result, *, values: bool = True, scan: bool = True) -> Docum
             "threads": cost.threads,
             "timing": cost.timing,
         },
+        "warnings": [{"category": w.category, "message": w.message, "meaning": w.meaning} for w in result.warnings],
+        "given": given_document(result.given),
     }
+
+
+def given_document(given: GivenFacts | None) -> GivenDoc | None:
+    """What the caller brought: the constructor as typed and its --set names, the checkpoint's
+    layer (and every recurrent layer found in it), their own tensors' files."""
+    if given is None:
+        return None
+    checkpoint = given.checkpoint
+    return {
+        "module_text": given.module_text,
+        "names": {name: _literal(value) for name, value in given.names.items()},
+        "checkpoint": None
+        if checkpoint is None
+        else {
+            "file": checkpoint.file,
+            "format": "safetensors" if checkpoint.format == "safetensors" else "torch",
+            "key": checkpoint.key,
+            "layer": checkpoint.layer,
+            "prefix": checkpoint.prefix,
+            "layers": [{"name": name, "call": call} for name, call in checkpoint.layers],
+            "notes": checkpoint.notes,
+        },
+        "tensors": [{"name": t.name, "file": t.file, "dtype": t.dtype, "shape": list(t.shape)} for t in given.tensors],
+    }
+
+
+def _literal(value: object) -> int | float | bool | str | None:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return finite_or_none(value) if isinstance(value, float) else str(value)
 
 
 def trace_document(result: Result) -> list[TraceStepDoc]:

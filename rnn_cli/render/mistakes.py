@@ -11,6 +11,9 @@ from ..core.result import Result
 from .blocks import shape_text, summarised, titled_table
 from .visible import visible
 
+#: The idioms' topics that join the layer to what comes next, in the order they are shown.
+JOIN_TOPICS = ("bridge", "attention", "carry", "cell")
+
 
 def idioms_section(result: Result, max_rows: int) -> Group:
     """Each expression on a line of its own; under it its shape (or the tensors a call returns),
@@ -24,7 +27,11 @@ def idioms_section(result: Result, max_rows: int) -> Group:
             style="dim",
         ),
     ]
-    for idiom in result.idioms:
+    joined = False
+    for idiom in (i for i in result.idioms if not i.user):  # the user's own are their own section (yours)
+        if idiom.topic in JOIN_TOPICS and not joined:  # the joins: what is connected to the layer next
+            joined = True
+            parts += [Text(), Text(f"The joins around the layer: {', '.join(JOIN_TOPICS)}", style="bold")]
         parts.append(Text())
         parts.append(Text(idiom.expression, style="bold cyan"))
         facts = Text("returns " if idiom.returns and not idiom.error else "shape ", style="dim")
@@ -37,6 +44,9 @@ def idioms_section(result: Result, max_rows: int) -> Group:
         if idiom.final_state is not None:
             facts.append("   final state ", style="dim")
             facts.append_text(_verdicts(idiom.final_state, max_rows))
+        if idiom.holds is not None:
+            facts.append("   check ", style="dim")
+            facts.append("✓" if idiom.holds else "✗", style="green" if idiom.holds else "bold red")
         lines = [facts]
         if idiom.error:
             lines.append(Text.assemble(("torch: ", "bold red"), (visible(idiom.error), "red")))
@@ -108,3 +118,18 @@ def padding_table(result: Result, max_rows: int) -> Table | None:
 def _ints(values: list[int], limit: int) -> str:
     shown = [str(values[k]) if k is not None else "…" for k in summarised(len(values), limit)]
     return "[" + ", ".join(shown) + "]"
+
+
+def warning_lines(result: Result) -> list[RenderableType]:
+    """Under the tables: each warning torch raised for the module, and what dropout does here."""
+    lines: list[RenderableType] = []
+    for warned in result.warnings:
+        lines.append(Text())
+        lines.append(Text.assemble(("torch warned: ", "bold yellow"), (visible(warned.message), "yellow")))
+        lines.append(Padding(Text(visible(warned.meaning)), (0, 0, 0, 2)))
+    c = result.config
+    if c.dropout and not result.warnings:  # no warning, yet dropout is a setting of this run
+        from ..core.warned import dropout_meaning
+
+        lines += [Text(), Text.assemble(("dropout: ", "bold"), dropout_meaning(f"{c.dropout:g}", c.num_layers))]
+    return lines

@@ -1,40 +1,85 @@
 """--plot: each word's hidden state over its steps, as a picture (matplotlib, an optional extra).
 
 Hidden size 2 draws the path of h_t in the plane, a point per step labelled with its token;
-any other size draws a line per unit over the steps. Forward and backward directions of the
-last layer are drawn apart; steps that only zero padding reached are marked.
+any other size draws a line per unit over the steps (the first MAX_UNITS units). Forward and
+backward directions of the last layer are drawn apart; steps that only zero padding reached
+are marked. Words and tokens are drawn as text, never read as matplotlib's math (``$x$``),
+and a long word costs what its points cost: a few dozen labels and ticks, whatever its length.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import warnings
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..core.errors import BadInput
+from ..core.errors import BadInput, RunFailure
 from ..core.result import Result
+from .visible import visible
 
 if TYPE_CHECKING:
     import torch
 
 #: Words drawn, the first of the batch; a plot of thousands of paths says nothing.
 MAX_WORDS = 8
+#: Units drawn per word when the state is not a point in the plane.
+MAX_UNITS = 8
+#: Tokens labelled on a path, and steps marked with a dot; a longer word has every k-th.
+MAX_LABELS = 40
+MAX_MARKED = 200
 INSTALL = "pip install 'rnn-shapes[plot]'"
 
 
-def require_matplotlib() -> None:
-    """Refuse before anything runs when the optional extra is missing."""
+@contextlib.contextmanager
+def _our_backend() -> Iterator[None]:
+    """matplotlib imported for drawing into memory: $MPLBACKEND (read at import, and fatal when
+    it names no backend) is not ours to follow, since no window is ever opened."""
+    saved = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "agg"
     try:
-        import matplotlib  # noqa: F401
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = saved
+
+
+def require_matplotlib() -> None:
+    """Refuse before anything runs when the optional extra is missing (or cannot start)."""
+    _matplotlib()
+
+
+def _matplotlib() -> Any:
+    try:
+        with _our_backend(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a font cache being built, an unwritable config directory
+            import matplotlib
+
+            matplotlib.use("Agg")  # no display needed, and none is touched
     except ImportError:
         raise BadInput(f"--plot needs matplotlib, which is not installed: {INSTALL}") from None
+    except Exception as error:  # a broken matplotlibrc, a font cache it cannot write
+        raise RunFailure(f"--plot: matplotlib could not start: {type(error).__name__}: {error}") from None
+    return matplotlib
 
 
 def plot_bytes(result: Result, image_format: str) -> bytes:
     """The picture as SVG or PNG bytes."""
-    import matplotlib
+    matplotlib = _matplotlib()
+    # as text, in matplotlib's own defaults: no LaTeX a matplotlibrc asked for; no warning
+    # (a glyph the font lacks) raised as an error under PYTHONWARNINGS=error
+    with matplotlib.rc_context({"text.usetex": False}), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _draw(matplotlib, result, image_format)
 
-    matplotlib.use("Agg")  # no display needed, and none is touched
+
+def _draw(matplotlib: Any, result: Result, image_format: str) -> bytes:
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     c = result.config
     out = result.batch_major("output")
@@ -51,26 +96,30 @@ def plot_bytes(result: Result, image_format: str) -> bytes:
             ax = axes[0 if planar else row][k]
             states, real = _steps(result, half, w)
             colour = colours(w % 10)
-            label = result.words[w][:20]
+            label = visible(result.words[w][:20])
             if planar:
-                _path(ax, states, real, result.tokens[w], colour, label)
+                _path(ax, states, real, result.tokens[w] if w < len(result.tokens) else [], colour, label)
             else:
                 _units(ax, states, real, colour, label)
+                ax.xaxis.set_major_locator(MaxNLocator(nbins=12, integer=True))
             if row == 0 or planar:
                 ax.set_title(f"{direction}" + (" (runs from the last step back)" if k else ""), fontsize=10)
         if planar:
             ax = axes[0][k]
             ax.set_xlabel("h[0]")
             ax.set_ylabel("h[1]")
-            ax.legend(fontsize=8, loc="best")
+            for text in ax.legend(fontsize=8, loc="best").get_texts():
+                text.set_parse_math(False)
     shown = f"first {len(words)} of {len(result.words)} words" if len(result.words) > len(words) else "every word"
+    if not planar and h > MAX_UNITS:
+        shown += f", units 0 to {MAX_UNITS - 1} of {h}"
     if c.padding == "packed":
         pads = "packed: pad steps are not run"
     elif len(set(result.lengths)) == 1:
         pads = "one plain batch: nothing is padded"
     else:
         pads = "× marks steps reached only by zero padding"
-    figure.suptitle(f"{result.call}\n{shown}; {pads}", fontsize=9)
+    figure.suptitle(f"{result.call}\n{shown}; {pads}", fontsize=9, parse_math=False)
     buffer = io.BytesIO()
     figure.savefig(buffer, format=image_format, dpi=110, metadata=_metadata(image_format))
     return buffer.getvalue()
@@ -80,29 +129,42 @@ def _steps(result: Result, half: torch.Tensor, w: int) -> tuple[list[list[float]
     """The word's states at every step the run computed, and how many of them are real tokens."""
     length = result.lengths[w]
     computed = length if result.config.padding == "packed" else half.shape[1]
-    states: list[list[float]] = half[w, :computed].tolist()
+    states: list[list[float]] = half[w, :computed, :MAX_UNITS].tolist()  # only the units drawn
     return states, length
+
+
+def _every(count: int, most: int) -> range:
+    """At most ``most`` of 0..count-1, evenly spaced."""
+    return range(0, count, max(1, -(-count // most)))
 
 
 def _path(ax: Any, states: list[list[float]], real: int, tokens: list[str], colour: Any, label: str) -> None:
     xs, ys = [s[0] for s in states], [s[1] for s in states]
-    ax.plot(xs[:real], ys[:real], "-o", color=colour, label=label, markersize=4)
-    for t in range(real):
-        ax.annotate(f"{t}:{tokens[t]}", (xs[t], ys[t]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.plot(xs[:real], ys[:real], "-o" if real <= MAX_MARKED else "-", color=colour, label=label, markersize=4)
+    for t in _every(real, MAX_LABELS):
+        ax.annotate(
+            f"{t}:{visible(tokens[t])}" if t < len(tokens) else f"{t}",
+            (xs[t], ys[t]),
+            fontsize=7,
+            xytext=(3, 3),
+            textcoords="offset points",
+            parse_math=False,
+        )
     if len(states) > real:  # zero padding ran through the cell
-        ax.plot(xs[real - 1 :], ys[real - 1 :], ":x", color=colour, markersize=5)
+        ax.plot(xs[real - 1 :], ys[real - 1 :], ":x" if len(states) - real <= MAX_MARKED else ":", color=colour)
 
 
 def _units(ax: Any, states: list[list[float]], real: int, colour: Any, label: str) -> None:
     steps = range(len(states))
+    marked = len(states) <= MAX_MARKED
     for unit in range(len(states[0]) if states else 0):
         values = [s[unit] for s in states]
-        ax.plot(steps[:real], values[:real], "-o", color=colour, alpha=0.35 + 0.65 / (1 + unit), markersize=3)
+        alpha = 0.35 + 0.65 / (1 + unit)
+        ax.plot(steps[:real], values[:real], "-o" if marked else "-", color=colour, alpha=alpha, markersize=3)
         if len(states) > real:
-            ax.plot(steps[real - 1 :], values[real - 1 :], ":x", color=colour, alpha=0.5, markersize=4)
-    ax.set_ylabel(label, fontsize=8)
+            ax.plot(steps[real - 1 :], values[real - 1 :], ":x" if marked else ":", color=colour, alpha=0.5)
+    ax.set_ylabel(label, fontsize=8, parse_math=False)
     ax.set_xlabel("step t", fontsize=8)
-    ax.set_xticks(list(steps))
 
 
 def _metadata(image_format: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from rich.text import Text
 from ..core.result import Result
 from .blocks import DEFAULT_MAX_ROWS, DEFAULT_WIDTH, section
 from .diagram import diagram
-from .mistakes import idioms_section, packed_table, padding_table
+from .mistakes import idioms_section, packed_table, padding_table, warning_lines
 from .sections import FIRST_SCREEN, SECTIONS, Section
 from .tables import (
     cost_table,
@@ -25,6 +25,7 @@ from .tables import (
     vocabulary_table,
 )
 from .trace import trace_report
+from .yours import expressions_section, given_lines
 
 
 def report(
@@ -41,11 +42,12 @@ def report(
     parts = report_sections(
         result, max_rows=max_rows, values=values, traced_words=traced_words, width=width, only=sections
     )
+    warned = warning_lines(result)  # under the tables, whichever are shown
     if sections is None:
-        return Group(*parts.values())
+        return Group(*parts.values(), *warned)
     available = available_sections(result, values=values, traced_words=traced_words)
     left_out = [name for name in available if name not in sections]
-    return Group(*parts.values(), *more_line(result, left_out, first_screen=sections == FIRST_SCREEN))
+    return Group(*parts.values(), *warned, *more_line(result, left_out, first_screen=sections == FIRST_SCREEN))
 
 
 def available_sections(result: Result, *, values: bool = True, traced_words: int = 0) -> list[Section]:
@@ -55,6 +57,7 @@ def available_sections(result: Result, *, values: bool = True, traced_words: int
         "h_0": "h_0" in result.tensors,
         "c_0": "c_0" in result.tensors,
         "c_n": "c_n" in result.tensors,
+        "expressions": any(i.user for i in result.idioms),
         "packed": result.packed is not None,
         "padding": _padded(result),
         "cost": result.cost is not None,
@@ -92,6 +95,7 @@ def report_sections(
         "output": lambda: _sections(output_tables(result, max_rows, width)),
         "h_n": lambda: _sections(state_tables(result, "h_n", max_rows, width)),
         "c_n": lambda: _sections(state_tables(result, "c_n", max_rows, width)),
+        "expressions": lambda: expressions_section(result, max_rows),
         "lengths": lambda: lengths_table(result, max_rows),
         "packed": lambda: packed_table(result, max_rows),
         "padding": lambda: padding_table(result, max_rows) if _padded(result) else None,
@@ -116,7 +120,7 @@ def more_line(result: Result, left_out: list[Section], *, first_screen: bool = T
         line.append(f": {', '.join(left_out)}")
     else:
         line.append(f": {len(left_out)} other section{'s' if len(left_out) > 1 else ''}")
-    wrong = [i.expression for i in result.idioms if i.final_state is not None and not all(i.final_state)]
+    wrong = [i.expression for i in result.idioms if i.final_state is not None and not all(i.final_state) and not i.user]
     if wrong and "idioms" in left_out:
         which = ", ".join(wrong[:3]) + (f" and {len(wrong) - 3} more" if len(wrong) > 3 else "")
         line.append("\n")
@@ -143,9 +147,11 @@ def header(result: Result) -> Text:
     else:
         fed = "zero padding run through"
     if result.source != "words":
-        fed += f"; {result.source}, seeded"
+        fed += f"; {result.source}" + (", seeded" if result.source.startswith("random") else "")
     text.append(f"\ninput {layout}, {fed}", style="dim")
     text.append(f"\nseed {c.seed}, {c.dtype} on {c.device}, under torch.no_grad()", style="dim")
+    for line in given_lines(result):  # what the caller brought: weights, tensors, --set names
+        text.append(f"\n{line}", style="dim")
     return text
 
 

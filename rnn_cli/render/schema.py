@@ -10,7 +10,7 @@ import types
 import typing
 from typing import Any, Literal, Union, get_args, get_origin
 
-from .document_types import ComparisonDoc, Document, ErrorDoc, Minimum, MinItems, Ref
+from .document_types import ComparisonDoc, DiagnosisDocument, Document, ErrorDoc, Minimum, MinItems, Ref
 
 _PRIMITIVES: dict[object, str] = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null"}
 #: Definitions referred to by ``Ref``, written once under $defs.
@@ -70,7 +70,8 @@ def schema_of(kind: Any) -> dict[str, Any]:
 
 
 def published_schema() -> dict[str, Any]:
-    """Everything rnn-shapes prints as JSON: a document, a --vs comparison, a batch error line."""
+    """Everything rnn-shapes prints as JSON: a document, a --vs comparison, a batch error line, a
+    --diagnose diagnosis."""
     document = schema_of(Document)
     comparison = schema_of(ComparisonDoc)
     comparison["properties"]["a"] = comparison["properties"]["b"] = {"$ref": "#/$defs/document"}
@@ -80,10 +81,21 @@ def published_schema() -> dict[str, Any]:
         "title": "rnn-shapes JSON output, schema_version 1",
         "description": (
             "rnn-shapes --json prints a document; --json --vs prints a comparison; --batch prints "
-            "one document or one error object per request line."
+            "one document or one error object per request line; --json --diagnose prints a diagnosis."
         ),
-        "oneOf": [{"$ref": "#/$defs/document"}, {"$ref": "#/$defs/comparison"}, {"$ref": "#/$defs/error"}],
-        "$defs": {**_SHARED, "document": document, "comparison": comparison, "error": schema_of(ErrorDoc)},
+        "oneOf": [
+            {"$ref": "#/$defs/document"},
+            {"$ref": "#/$defs/comparison"},
+            {"$ref": "#/$defs/error"},
+            {"$ref": "#/$defs/diagnosis"},
+        ],
+        "$defs": {
+            **_SHARED,
+            "document": document,
+            "comparison": comparison,
+            "error": schema_of(ErrorDoc),
+            "diagnosis": schema_of(DiagnosisDocument),
+        },
     }
 
 

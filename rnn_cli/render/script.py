@@ -7,12 +7,12 @@ initial state and packing as the tool: its tensors are the run's, to the bit.
 from __future__ import annotations
 
 from ..core.encode import EMBEDDING_SEED, STATE_SEED, TOKENS_SEED
-from ..core.result import Result
+from ..core.result import Result, TensorOrigin
 
 HEADER = '''\
 """Reproduces an rnn-shapes run of {call}
 
-Needs only torch. {what}
+Needs {needs}. {what}
 """
 import torch
 {imports}'''
@@ -64,11 +64,36 @@ with torch.no_grad():  # seeded weights of its own; row {vocab_size} (the paddin
 
 def _imports(result: Result) -> str:
     """Only what the script uses: a reader (and a linter) flags the rest."""
-    one_hot = result.source != "random features" and not result.config.embed
+    one_hot = result.source in ("words", "random tokens") and not result.config.embed
     packed = result.config.padding == "packed"
-    return ("from torch.nn.functional import one_hot\n" if one_hot else "") + (
-        "from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence\n" if packed else ""
+    return (
+        ("import numpy\n" if _files(result, ".npy") else "")
+        + ("from safetensors.torch import load_file\n" if _checkpoint_format(result) == "safetensors" else "")
+        + ("from torch.nn.functional import one_hot\n" if one_hot else "")
+        + ("from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence\n" if packed else "")
     )
+
+
+def _files(result: Result, suffix: str) -> bool:
+    """Whether a tensor of the caller's was read from a file ending so."""
+    tensors = result.given.tensors if result.given else []
+    return any(t.file is not None and t.file.lower().endswith(suffix) for t in tensors)
+
+
+def _checkpoint_format(result: Result) -> str | None:
+    return result.given.checkpoint.format if result.given and result.given.checkpoint else None
+
+
+def _needs(result: Result) -> str:
+    extra = [
+        name
+        for name, used in (
+            ("numpy", _files(result, ".npy")),
+            ("safetensors", _checkpoint_format(result) == "safetensors"),
+        )
+        if used
+    ]
+    return "only torch" if not extra else "torch and " + " and ".join(extra)
 
 
 def script(result: Result) -> str:
@@ -79,6 +104,7 @@ def script(result: Result) -> str:
         HEADER.format(
             call=result.call,
             what=_what(result),
+            needs=_needs(result),
             imports=_imports(result),
         )
     ]
@@ -93,6 +119,8 @@ def script(result: Result) -> str:
         lines.append(
             RANDOM_TOKENS.format(lengths=result.lengths, vocab_size=vocab_size, seed=_seed(c.seed, TOKENS_SEED))
         )
+    elif result.source == "given tensor":
+        lines.append(_given_input(result))
     else:
         lines.append(
             RANDOM_FEATURES.format(
@@ -104,7 +132,8 @@ def script(result: Result) -> str:
     elif vocab_size is not None:
         lines.append(ONE_HOT.format(vocab_size=vocab_size, dtype=c.dtype))
     lines.append(
-        f"\ntorch.manual_seed({c.seed})\nrnn = {_rnn_call(result)}\nrnn.eval()  # inference: dropout does nothing\n"
+        f"\n{_as_written(result)}torch.manual_seed({c.seed})\nrnn = {_rnn_call(result)}\n"
+        f"{_weights(result)}rnn.eval()  # inference: dropout does nothing\n"
     )
     if c.embed and vocab_size is not None:
         lines.append(
@@ -118,6 +147,8 @@ def script(result: Result) -> str:
         )
         first = "input_data = ids" if c.batch_first else "input_data = ids.T.contiguous()  # (seq, batch)"
         lines.append(f"{first}\nwith torch.no_grad():\n    embedded = embedding(input_data)\nfed = embedded\n")
+    elif result.source == "given tensor":
+        lines.append("fed = input_data\n")
     else:
         first = "input_data = batch" if c.batch_first else "input_data = batch.transpose(0, 1).contiguous()"
         lines.append(f"{first}  # batch_first={bf}\nfed = input_data\n")
@@ -146,6 +177,8 @@ def script(result: Result) -> str:
 def _what(result: Result) -> str:
     if result.source == "words":
         return "Same seed, vocabulary, batch, module and padding as the tool."
+    if result.source == "given tensor":
+        return "Your batch as given, and the same module, initial state and padding as the tool."
     return f"Same seed, {result.source} (seeded), module and padding as the tool."
 
 
@@ -166,6 +199,9 @@ def _initial(result: Result) -> str:
     c = result.config
     rows, n = c.num_layers * c.directions, len(result.words)
     shapes = [("h_0", (rows, n, c.out_size))] + ([("c_0", (rows, n, c.hidden_size))] if c.cell == "lstm" else [])
+    if c.initial_state == "given":
+        made = [f"{name} = {_tensor_code(result, name)}" for name, _ in shapes]
+        return "# your initial state, as given: batch on axis 1 even with batch_first=True\n" + "\n".join(made) + "\n"
     if c.initial_state == "zeros":
         made = [f"{name} = torch.zeros({', '.join(map(str, shape))}, dtype=torch.{c.dtype})" for name, shape in shapes]
         return "# the initial state, passed: batch on axis 1 even with batch_first=True\n" + "\n".join(made) + "\n"
@@ -175,3 +211,63 @@ def _initial(result: Result) -> str:
         for name, shape in shapes
     ]
     return "# the initial state, passed: batch on axis 1 even with batch_first=True\n" + draw + "\n".join(made) + "\n"
+
+
+def _origin(result: Result, name: str) -> TensorOrigin | None:
+    tensors = result.given.tensors if result.given else []
+    return next((t for t in tensors if t.name == name), None)
+
+
+def _tensor_code(result: Result, name: str) -> str:
+    """The caller's tensor as the run read it: from its file (nothing in it run), in the run's dtype."""
+    origin = _origin(result, name)
+    dtype = f"torch.{result.config.dtype}"
+    if origin is None or origin.file is None:  # from Python: its values, which the run kept
+        values = result.tensors[name].values.tolist()
+        return f"torch.tensor({values!r}, dtype={dtype})"
+    if origin.file.lower().endswith(".npy"):
+        return f"torch.from_numpy(numpy.load({origin.file!r}, allow_pickle=False)).to({dtype})"
+    return f"torch.load({origin.file!r}, map_location='cpu', weights_only=True).to({dtype})"
+
+
+def _given_input(result: Result) -> str:
+    c = result.config
+    layout = "(batch, seq, input)" if c.batch_first else "(seq, batch, input)"
+    return (
+        f"\n# your batch, as given, read as {layout}: batch_first={c.batch_first}\n"
+        f"input_data = {_tensor_code(result, 'input')}\n"
+        f"lengths = torch.tensor({result.lengths!r})  # each row's real steps\n"
+    )
+
+
+def _as_written(result: Result) -> str:
+    """Your constructor as you wrote it, and the --set names it was read with, as comments."""
+    given = result.given
+    if given is None or given.module_text is None:
+        return ""
+    lines = [f"# --module as written: {' '.join(given.module_text.split())}"]
+    if given.names:
+        lines.append("# with " + " ".join(f"--set {name}={value!r}" for name, value in given.names.items()))
+    lines.append("# which is:")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _weights(result: Result) -> str:
+    """The checkpoint's trained weights, loaded as the run loaded them (tensors only, no code)."""
+    checkpoint = result.given.checkpoint if result.given else None
+    if checkpoint is None:
+        return ""
+    under = "" if checkpoint.key is None else f"[{checkpoint.key!r}]"
+    if checkpoint.format == "safetensors":
+        read = f"load_file({checkpoint.file!r})"
+    else:
+        read = f"torch.load({checkpoint.file!r}, map_location='cpu', weights_only=True){under}"
+    prefix = f"{checkpoint.prefix}." if checkpoint.prefix else ""
+    return (
+        f"# the trained weights of layer {checkpoint.layer!r}: tensors only, nothing unpickled\n"
+        f"weights = {read}\n"
+        f"prefix = {prefix!r}\n"
+        "layer = {k[len(prefix) :]: v for k, v in weights.items()"
+        " if k.startswith(prefix) and '.' not in k[len(prefix) :]}\n"
+        "rnn.load_state_dict(layer)\n"
+    )

@@ -21,6 +21,7 @@ Section = Literal[
     "output",
     "h_n",
     "c_n",
+    "expressions",
     "lengths",
     "packed",
     "padding",
@@ -45,6 +46,7 @@ FIRST_SCREEN: frozenset[Section] = frozenset(
         "output",
         "h_n",
         "c_n",
+        "expressions",
         "steps",
         "verification",
     )

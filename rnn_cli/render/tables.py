@@ -108,7 +108,12 @@ def input_tables(result: Result, max_rows: int, width: int) -> list[Table]:
             return Text(str(int(values[w, t].argmax()) if values.dim() == 3 else int(values[w, t])))
         return vector(values[w, t])
 
-    what = {"words": "the token", "random tokens": "the random token's id", "random features": "the features"}
+    what = {
+        "words": "the token",
+        "random tokens": "the random token's id",
+        "random features": "the features",
+        "given tensor": "your features",
+    }
     title = f"input: {what[result.source]} at each step t, shape {shape_text(result.tensors['input'].shape)}"
     return _word_step_tables(result, title, words, cell, width, max_rows)
 
