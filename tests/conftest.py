@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
+import pty
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -139,3 +143,39 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
 
     return check
+
+
+def run_on_terminal(
+    *args: str, env: dict[str, str], rows: int = 24, columns: int = 80, cwd: Path | None = None
+) -> tuple[bytes, int]:
+    """Run the console script's code in a pseudo-terminal of ``columns`` x ``rows`` (stdin and
+    stdout both on it, as a person's shell has them): what the terminal showed, and the exit status.
+
+    The environment's own colour, width and pager settings are left out; ``env`` sets what a test needs.
+    """
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    dropped = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "PAGER", "RNN_SHAPES_PAGER")
+    full_env = {k: v for k, v in os.environ.items() if k not in dropped}
+    full_env.update({"TERM": "xterm-256color", **env})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rnn_cli", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env=full_env,
+        cwd=cwd,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal's other end closed: the process has gone
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=60)
+    os.close(leader)
+    return b"".join(chunks), process.returncode

@@ -3,19 +3,15 @@ pager for a report taller than the terminal."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import pty
 import re
-import struct
 import subprocess
 import sys
-import termios
 from pathlib import Path
 
 import pytest
-from conftest import assert_refused, invoke, invoke_json
+from conftest import assert_refused, invoke, invoke_json, run_on_terminal
 
 from rnn_cli import explore
 from rnn_cli.render.sections import FIRST_SCREEN, SECTIONS
@@ -102,32 +98,7 @@ def test_padding_matches_the_words() -> None:
 
 def _on_a_terminal(tmp_path: Path, *args: str, env: dict[str, str]) -> tuple[bytes, int]:
     """Run in a pseudo-terminal of 80x24; what the terminal showed and the exit status."""
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    dropped = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "PAGER", "RNN_SHAPES_PAGER")
-    full_env = {k: v for k, v in os.environ.items() if k not in dropped}
-    full_env.update({"TERM": "xterm-256color", **env})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rnn_cli", *args],
-        stdin=follower,
-        stdout=follower,
-        stderr=subprocess.PIPE,
-        env=full_env,
-        cwd=tmp_path,
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    process.wait(timeout=60)
-    os.close(leader)
-    return b"".join(chunks), process.returncode
+    return run_on_terminal(*args, env=env, cwd=tmp_path)
 
 
 @pytest.mark.process

@@ -8,39 +8,15 @@ from collections.abc import Callable
 import pytest
 from conftest import invoke
 
+SEED = ["hello", "eolll", "lleel", "--hidden", "2"]
+LSTM = ["hello", "hi", "abc", "--cell", "lstm", "--bidirectional", "--layers", "2", "--hidden", "3", "--proj-size", "2"]
 CASES = {
-    "seed_example.txt": ["hello", "eolll", "lleel", "--hidden", "2"],
-    "seed_example_seq_first.txt": ["hello", "eolll", "lleel", "--hidden", "2", "--seq-first"],
-    "lstm_bidirectional_proj.txt": [
-        "hello",
-        "hi",
-        "abc",
-        "--cell",
-        "lstm",
-        "--bidirectional",
-        "--layers",
-        "2",
-        "--hidden",
-        "3",
-        "--proj-size",
-        "2",
-    ],
-    "seed_example_all.txt": ["hello", "eolll", "lleel", "--hidden", "2", "--all"],
-    "lstm_bidirectional_proj_all.txt": [
-        "hello",
-        "hi",
-        "abc",
-        "--cell",
-        "lstm",
-        "--bidirectional",
-        "--layers",
-        "2",
-        "--hidden",
-        "3",
-        "--proj-size",
-        "2",
-        "--all",
-    ],
+    "seed_example.txt": SEED,
+    "seed_example_seq_first.txt": [*SEED, "--seq-first"],
+    "lstm_bidirectional_proj.txt": LSTM,
+    # the first screen above, every section here
+    "seed_example_all.txt": [*SEED, "--all"],
+    "lstm_bidirectional_proj_all.txt": [*LSTM, "--all"],
     "steps_lstm.txt": ["hello", "hi", "--cell", "lstm", "--steps", "--no-values"],
     "vs_seq_first.txt": ["hello", "eolll", "lleel", "--vs", "--seq-first"],
     "gru_zeros_no_values.txt": ["hello", "hi", "--cell", "gru", "--padding", "zeros", "--no-values"],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import invoke, invoke_json, require_client, run_process, run_shell, strict_loads
+from conftest import invoke, invoke_json, require_client, run_on_terminal, run_process, run_shell, strict_loads
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -297,29 +296,8 @@ def test_library_warnings_never_reach_stdout() -> None:
 
 def _on_a_terminal(*args: str, env: dict[str, str]) -> bytes:
     """Run with stdout on a pseudo-terminal, as a person would see it."""
-    leader, follower = pty.openpty()
-    full_env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    full_env.update({"COLUMNS": "160", "TERM": "xterm-256color", **env})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rnn_cli", "--no-pager", *args],
-        stdout=follower,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        env=full_env,
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    process.wait(timeout=60)
-    os.close(leader)
-    return b"".join(chunks)
+    shown, _ = run_on_terminal("--no-pager", *args, env={"COLUMNS": "160", **env}, columns=160)
+    return shown
 
 
 @pytest.mark.process
