@@ -486,9 +486,14 @@ def test_code_reproduces_a_checkpoint_your_tensors_and_set_names(
         paths.append(folder / f"repro{i}.py")
         paths[-1].write_text(script.stdout)
         capsys.readouterr()
-        ns = runpy.run_path(str(paths[-1]))
-        capsys.readouterr()
         doc = invoke_json(*args)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(doc["cost"]["threads"])  # as the tool ran it: the summation order sets the last bit
+        try:
+            ns = runpy.run_path(str(paths[-1]))
+        finally:
+            torch.set_num_threads(threads)
+        capsys.readouterr()
         for name, tensor in doc["tensors"].items():
             theirs = ns["input_data" if name == "input" else name]
             assert torch.equal(torch.tensor(tensor["values"], dtype=theirs.dtype), theirs), name

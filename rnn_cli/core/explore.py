@@ -641,16 +641,17 @@ def _run(plan: Plan, work: int) -> Result:
         threads=torch.get_num_threads(),
         timing=timing,
     )
-    call = constructor_call(config, width)
+    embedding_call = None
     if embedding is not None:
-        call = f"torch.nn.Embedding({vocab_size + 1}, {config.embed}, padding_idx={vocab_size}) -> {call}"
+        embedding_call = f"torch.nn.Embedding({vocab_size + 1}, {config.embed}, padding_idx={vocab_size})"
     return Result(
         config=config,
         words=plan.labels,
         tokens=plan.tokenized.tokens if plan.tokenized else [],
         lengths=lengths,
         vocabulary=plan.tokenized.vocabulary if plan.tokenized else [],
-        call=call,
+        layer_call=constructor_call(config, width),
+        embedding_call=embedding_call,
         tensors=tensors,
         parameters=parameters,
         h_n_rows=h_n_rows(config),

@@ -208,7 +208,8 @@ class Result:
     tokens: list[list[str]]
     lengths: list[int]
     vocabulary: list[str]
-    call: str
+    #: The recurrent layer's constructor, as torch would be called.
+    layer_call: str
     tensors: dict[str, TensorFacts]
     parameters: list[ParameterFacts]
     h_n_rows: list[tuple[int, Direction]]
@@ -231,6 +232,13 @@ class Result:
     warnings: list[RunWarning] = field(default_factory=list)
     #: What the caller brought (checkpoint, tensors, --set names), or None.
     given: GivenFacts | None = None
+    #: The nn.Embedding in front of the layer (``--embed``), as called; None for one-hot.
+    embedding_call: str | None = None
+
+    @property
+    def call(self) -> str:
+        """What runs, in order: the embedding (if any), then the layer."""
+        return self.layer_call if self.embedding_call is None else f"{self.embedding_call} -> {self.layer_call}"
 
     @property
     def parameter_count(self) -> int:

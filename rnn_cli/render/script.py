@@ -184,7 +184,7 @@ def _what(result: Result) -> str:
 
 def _rnn_call(result: Result) -> str:
     """The recurrent module's constructor (the call shown may put an embedding in front)."""
-    return result.call.rsplit(" -> ", 1)[-1]
+    return result.layer_call
 
 
 def _embedding_rows(result: Result) -> int:
