@@ -9,8 +9,8 @@ import pytest
 import torch
 from conftest import invoke, invoke_json
 
-import rnn_cli.core.explore
 import rnn_cli.core.idioms
+import rnn_cli.core.run
 from rnn_cli import explore
 
 
@@ -173,7 +173,7 @@ def test_the_diagram_speaks_the_layout_asked_for() -> None:
 
 
 def test_a_large_run_calls_the_module_again_on_its_first_words_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rnn_cli.core.explore, "PARALLEL_MULT_ADDS", 1)  # every run counts as large
+    monkeypatch.setattr(rnn_cli.core.run, "PARALLEL_MULT_ADDS", 1)  # every run counts as large
     words = [f"w{i:03d}" for i in range(100)]
     idioms = {i.expression: i for i in explore(words, hidden_size=2).idioms}
     good = idioms["rnn(input, torch.zeros(1, 100, 2))"]

@@ -12,7 +12,7 @@ import pytest
 import torch
 from conftest import invoke, invoke_json
 
-import rnn_cli.core.explore
+import rnn_cli.core.run
 from rnn_cli import BadInput, explore
 
 NARROW: dict[str, str | None] = {"COLUMNS": "80"}
@@ -212,7 +212,7 @@ def test_random_input_is_never_called_characters(sizes: list[str]) -> None:
 
 @pytest.mark.parametrize("batch_first", [True, False])
 def test_a_large_runs_trap_states_the_whole_batchs_shapes(monkeypatch: pytest.MonkeyPatch, batch_first: bool) -> None:
-    monkeypatch.setattr(rnn_cli.core.explore, "PARALLEL_MULT_ADDS", 1)  # every run counts as large
+    monkeypatch.setattr(rnn_cli.core.run, "PARALLEL_MULT_ADDS", 1)  # every run counts as large
     lengths = [3] * 4 + [7] * 6  # the first 4 words are shorter than the batch: the sample is not
     result = explore(lengths=lengths, input_size=6, cell="lstm", hidden_size=3, num_layers=2, batch_first=batch_first)
     fed = tuple(result.tensors["input"].shape)

@@ -9,8 +9,8 @@ import pytest
 import torch
 from conftest import invoke
 
-import rnn_cli.core.explore
 import rnn_cli.core.forward
+import rnn_cli.core.run
 from rnn_cli import explore
 
 CONFIGS = [{"hidden": h, "cell": c} for h in (1, 2, 3, 5) for c in ("rnn", "gru", "lstm")]
@@ -74,7 +74,7 @@ def test_tiny_runs_use_one_thread_and_give_the_callers_count_back(monkeypatch: p
         explore(["hello", "eolll"], hidden_size=4)
         assert seen[-1] == 1
         assert torch.get_num_threads() == 2
-        monkeypatch.setattr(rnn_cli.core.explore, "PARALLEL_MULT_ADDS", 10)  # now the same run counts as big
+        monkeypatch.setattr(rnn_cli.core.run, "PARALLEL_MULT_ADDS", 10)  # now the same run counts as big
         explore(["hello", "eolll"], hidden_size=4)
         assert seen[-1] == 2
     finally:

@@ -3,32 +3,28 @@
 ``prepare`` does everything that needs no torch (settings, tokens, the work and memory
 budget), so a caller can refuse a bad request, or two (``--vs``), before torch is imported;
 ``run_plan`` does the rest. ``explore`` is both, for Python callers. Instead of words, a run
-can take sizes (``RandomInput``): seeded random tokens or features for a practitioner's
+can take sizes (``SizesInput``): seeded random tokens or features for a practitioner's
 model and batch; instead of a seeded new module, the caller's own.
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import itertools
-import statistics
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from dataclasses import fields, replace
+from typing import Any
 
-from .budget import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, Drawn, check_memory, check_work, estimate_from, mult_adds
-from .config import MAX_SIZE, Config, Padding, Source, Tokenizer
-from .errors import BadInput, RunFailure, SettingNames, quoted
+from .budget import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, Drawn, check_memory, check_work, estimate_from
+from .config import MAX_SIZE, Config, Padding, Tokenizer
+from .errors import BadInput, SettingNames, quoted
 from .expressions import parse_expressions
-from .given import Given, before_run, check_given, expression_idioms, given_state, prepare_given, with_expressions
-from .layout import h_n_rows, parameter_layouts, tensor_layouts
-from .result import Cost, PackedFacts, PaddingEffect, ParameterFacts, Result, TensorFacts
-from .tokens import DEFAULT_MAX_STEPS, Tokenized, tokenize_words
+from .given import Given, check_given, prepare_given, with_expressions
+from .plan import Plan, RandomInput, Repeated, RunInput, SizesInput, TensorInput, WordsInput
+from .result import Result
+from .run import plan_work, run_plan
+from .tokens import DEFAULT_MAX_STEPS, tokenize_words
 
-if TYPE_CHECKING:
-    import torch
+__all__ = ["Plan", "RandomInput", "Repeated", "SizesInput", "explore", "plan_work", "prepare", "run_plan"]
 
 _SETTINGS = {f.name for f in fields(Config)}
 #: What people call settings, by the field they mean: explore(hidden=2) suggests hidden_size.
@@ -47,109 +43,6 @@ _ALIASES = {
     "batch_size": "lengths=[seq_len] * batch_size",
     "seq_len": "lengths=[seq_len] * batch_size",
 }
-#: Below this many multiply-adds a run uses one thread: more threads only wait for each other,
-#: and they take cores from processes running beside it (measured: 5,000 words at hidden 64,
-#: 2e8 multiply-adds, run as fast on one thread as on two; 50,000 words gain 15% from two).
-PARALLEL_MULT_ADDS = 200_000_000
-#: The tensors whose bytes a forward pass leaves behind: what torchinfo calls activations.
-_ACTIVATIONS = ("output", "h_n", "c_n")
-#: Above this many multiply-adds the hand-written recurrence recomputes the first VERIFY_WORDS
-#: words only: every layer, direction and step of them, against torch's rows for those words.
-#: A 64 x 100 two-layer bidirectional LSTM of 512 (6e10) would otherwise spend twice torch's time
-#: in the check alone.
-VERIFY_ALL_MULT_ADDS = 10_000_000_000
-VERIFY_WORDS = 4
-#: A forward this slow is timed as it ran; a faster one is timed again, warm, a few times.
-WARM_TIMING_SECONDS = 0.25
-
-
-class Repeated(Sequence[int]):
-    """``rows`` rows of ``length`` steps each (--batch-size and --seq-len), held as two numbers:
-    the budget is checked from them before a list as long as the batch is ever built."""
-
-    def __init__(self, length: int, rows: int) -> None:
-        self.length, self.rows = length, rows
-
-    def __len__(self) -> int:
-        return self.rows
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            return [self.length] * len(range(*index.indices(self.rows)))
-        if not -self.rows <= index < self.rows:
-            raise IndexError(index)
-        return self.length
-
-    def __iter__(self) -> Iterator[int]:
-        return itertools.repeat(self.length, self.rows)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Repeated):
-            return (self.length, self.rows) == (other.length, other.rows)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((Repeated, self.length, self.rows))
-
-    def __repr__(self) -> str:
-        return f"Repeated(length={self.length}, rows={self.rows})"
-
-
-@dataclass(frozen=True)
-class RandomInput:
-    """Sizes instead of words: seeded random token ids in [0, vocab_size) when it is given
-    (one-hot, or embedded), else dense random features of the module's input_size. The
-    lengths are one a row, or ``Repeated`` for a batch of equal rows."""
-
-    lengths: Sequence[int]
-    vocab_size: int | None = None
-
-    @property
-    def source(self) -> Source:
-        return "random tokens" if self.vocab_size else "random features"
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A request that passed every check that needs no torch: ready to run."""
-
-    config: Config  # validated, input_size resolved
-    tokenized: Tokenized | None
-    random: RandomInput | None
-    tokenizer: Tokenizer
-    trace_words: int
-    #: The caller's own module, run instead of a seeded new one.
-    module: Any = field(default=None, compare=False)
-    #: Time the forward (Cost.forward_seconds): asked for only, since a measured time makes
-    #: two identical runs differ.
-    timed: bool = False
-    #: What the caller brought (see ``given``): their batch, initial state, expressions, and
-    #: where the weights came from.
-    given: Given | None = field(default=None, compare=False)
-
-    @property
-    def lengths(self) -> list[int]:
-        if self.given is not None and self.given.lengths is not None:
-            return list(self.given.lengths)
-        return self.tokenized.lengths if self.tokenized else list(self.random.lengths if self.random else ())
-
-    @property
-    def vocab_size(self) -> int:
-        """The tokens' vocabulary: the words', or the random tokens'; 0 for features."""
-        if self.tokenized is not None:
-            return len(self.tokenized.vocabulary)
-        return (self.random.vocab_size if self.random else None) or 0
-
-    @property
-    def source(self) -> Source:
-        if self.given is not None and self.given.input is not None:
-            return "given tensor"
-        return self.random.source if self.random else "words"
-
-    @property
-    def labels(self) -> list[str]:
-        """What each batch row is called: its word, or #0, #1, ... for random input."""
-        return self.tokenized.words if self.tokenized else [f"#{i}" for i in range(len(self.lengths))]
 
 
 def prepare(
@@ -186,23 +79,11 @@ def prepare(
         if not isinstance(value, bool):
             raise BadInput(f"{name[flag]} must be True or False (got {quoted(value)})")
     config = config.validated(names)
-    tokenized = None
     given = check_given(given, config, name)
-    if given is not None and given.input is not None:  # the caller's own batch: its sizes, its width
-        given, config, (n, shortest, longest, tokens) = prepare_given(
-            given, config, name, words=words, sizes=random is not None, max_steps=max_steps
-        )
-        vocab_size = 0
-    elif random is None:
-        tokenized = tokenize_words(words or [], vocab, max_steps=max_steps, tokenizer=tokenizer, names=names)
-        lengths = tokenized.lengths
-        n, shortest, longest, tokens = len(lengths), min(lengths), max(lengths), sum(lengths)
-        vocab_size = len(tokenized.vocabulary)
-    else:
-        if words:
-            raise BadInput(f"sizes ({name['lengths']}) stand in for words: give one or the other")
-        (n, shortest, longest, tokens), vocab_size = _checked_sizes(random, name, max_steps)
-    width = _input_width(config, vocab_size, name, random)
+    run_input, given, config, (n, shortest, longest, tokens) = _input(
+        words, config, name, vocab=vocab, max_steps=max_steps, tokenizer=tokenizer, random=random, given=given
+    )
+    width = _input_width(config, run_input.vocab_size or 0, name, random)
     config = replace(config, input_size=width, padding=resolved_padding(config.padding, (shortest, longest)))
     traced = min(trace_words, n)
     estimate = estimate_from(config, n, longest, tokens, width, values=values, trace_words=traced, drawn=drawn)
@@ -213,7 +94,39 @@ def prepare(
             expressions, config=config, bindings=given.facts.names if given else None, option=name["expressions"]
         )
         given = with_expressions(given, parsed, max_memory - estimate, name)
-    return Plan(config, tokenized, random, tokenizer, traced, module, timed, given=given)
+    return Plan(config, run_input, tokenizer, traced, module, timed, given=given)
+
+
+Stats = tuple[int, int, int, int]
+
+
+def _input(
+    words: Sequence[str] | None,
+    config: Config,
+    name: SettingNames,
+    *,
+    vocab: str | Sequence[str] | None,
+    max_steps: int,
+    tokenizer: Tokenizer,
+    random: SizesInput | None,
+    given: Given | None,
+) -> tuple[RunInput, Given | None, Config, Stats]:
+    """The one input the run takes, and its (rows, shortest, longest, tokens): the caller's batch
+    (its sizes, its width), their words tokenized, or sizes."""
+    if given is not None and given.input is not None:
+        given, config, stats = prepare_given(
+            given, config, name, words=words, sizes=random is not None, max_steps=max_steps
+        )
+        assert given.input is not None and given.lengths is not None
+        return TensorInput(given.input, given.lengths), given, config, stats
+    if random is None:
+        tokenized = tokenize_words(words or [], vocab, max_steps=max_steps, tokenizer=tokenizer, names=name)
+        lengths = tokenized.lengths
+        return WordsInput(tokenized), given, config, (len(lengths), min(lengths), max(lengths), sum(lengths))
+    if words:
+        raise BadInput(f"sizes ({name['lengths']}) stand in for words: give one or the other")
+    stats, _ = _checked_sizes(random, name, max_steps)
+    return random, given, config, stats
 
 
 def _check_limits(name: SettingNames, **limits: object) -> None:
@@ -326,6 +239,54 @@ def explore(
     small interpreter over the run's tensors and held against the final states (``idioms``,
     marked ``user``).
     """
+    _check_call(settings, config, lengths)
+    config, given, random = _request(
+        config, settings, module=module, input=input, lengths=lengths, vocab_size=vocab_size
+    )
+    plan = prepare(
+        words,
+        config,
+        vocab=vocab,
+        trace_words=trace_words,
+        values=values,
+        tokenizer=tokenizer,
+        random=random,
+        module=module,
+        timed=timed,
+        given=given,
+        expressions=expressions,
+        max_steps=max_steps,
+        max_memory=max_memory,
+        max_work=max_work,
+    )
+    return run_plan(plan)
+
+
+def _request(
+    config: Config | None, settings: dict[str, Any], *, module: Any, input: Any, lengths: Any, vocab_size: Any
+) -> tuple[Config, Given | None, SizesInput | None]:
+    """explore()'s arguments as prepare() takes them: one Config (the module's settings merged in),
+    the caller's own tensors, and sizes."""
+    if module is not None:
+        settings = _with_module(settings, module)
+    given = None
+    state = settings.get("initial_state")
+    if input is not None or not (state is None or isinstance(state, str)):  # your own tensors
+        settings, given, lengths = _own_tensors(settings, input, state, lengths)
+    if config is None:
+        config = Config(**settings)
+    elif settings:
+        config = replace(config, **settings)
+    random = None
+    if lengths is not None:
+        random = SizesInput(lengths if isinstance(lengths, Repeated) else tuple(lengths), vocab_size)
+    elif vocab_size is not None:
+        raise BadInput("vocab_size goes with lengths: random tokens of those lengths")
+    return config, given, random
+
+
+def _check_call(settings: Mapping[str, Any], config: Any, lengths: Any) -> None:
+    """explore()'s own arguments: known settings (with a guess at a misspelt one), a Config, a list."""
     unknown = sorted(set(settings) - _SETTINGS)
     if unknown:
         guess = _ALIASES.get(unknown[0]) or next(iter(difflib.get_close_matches(unknown[0], _SETTINGS, n=1)), None)
@@ -334,51 +295,29 @@ def explore(
         raise BadInput(f"config must be a Config, not {quoted(config)}")
     if lengths is not None and (isinstance(lengths, str | bytes) or not isinstance(lengths, Sequence)):
         raise BadInput(f"lengths must be a list of whole numbers, not {quoted(lengths)}")
-    if module is not None:
-        from_module = module_config(module)
-        _check_module_tensors(module)
-        clash = [k for k, v in settings.items() if k in from_module and not _same(from_module[k], v)]
-        if clash:
-            raise BadInput(
-                f"{clash[0]}={settings[clash[0]]!r} contradicts the module's {clash[0]}={from_module[clash[0]]!r}"
-            )
-        settings = {**settings, **from_module}
-    given = None
-    state = settings.get("initial_state")
-    if input is not None or not (state is None or isinstance(state, str)):  # your own tensors
-        from .given import given_tensors
 
-        own_state = None if state is None or isinstance(state, str) else state
-        if own_state is not None:
-            settings["initial_state"] = "given"
-        given = given_tensors(input, own_state, lengths=lengths if input is not None else None)
-        lengths = None if input is not None else lengths
-    if config is None:
-        config = Config(**settings)
-    elif settings:
-        config = replace(config, **settings)
-    random = None
-    if lengths is not None:
-        random = RandomInput(lengths if isinstance(lengths, Repeated) else tuple(lengths), vocab_size)
-    elif vocab_size is not None:
-        raise BadInput("vocab_size goes with lengths: random tokens of those lengths")
-    plan = prepare(
-        words,
-        config,
-        vocab=vocab,
-        trace_words=trace_words,
-        max_steps=max_steps,
-        max_memory=max_memory,
-        values=values,
-        tokenizer=tokenizer,
-        random=random,
-        module=module,
-        timed=timed,
-        max_work=max_work,
-        given=given,
-        expressions=expressions,
-    )
-    return run_plan(plan)
+
+def _with_module(settings: dict[str, Any], module: Any) -> dict[str, Any]:
+    """The settings the caller's module has, which those given beside it must agree with."""
+    from_module = module_config(module)
+    _check_module_tensors(module)
+    clash = [k for k, v in settings.items() if k in from_module and not _same(from_module[k], v)]
+    if clash:
+        raise BadInput(
+            f"{clash[0]}={settings[clash[0]]!r} contradicts the module's {clash[0]}={from_module[clash[0]]!r}"
+        )
+    return {**settings, **from_module}
+
+
+def _own_tensors(settings: dict[str, Any], input: Any, state: Any, lengths: Any) -> tuple[dict[str, Any], Given, Any]:
+    """The caller's batch and initial state as Given; lengths then mark the batch's real steps."""
+    from .given import given_tensors
+
+    own_state = None if state is None or isinstance(state, str) else state
+    if own_state is not None:
+        settings = {**settings, "initial_state": "given"}
+    given = given_tensors(input, own_state, lengths=lengths if input is not None else None)
+    return settings, given, None if input is not None else lengths
 
 
 def _same(a: object, b: object) -> bool:
@@ -430,285 +369,3 @@ def module_config(module: Any) -> dict[str, Any]:
         "dtype": dtype,
         "device": "cuda" if weight.device.type == "cuda" else "cpu",
     }
-
-
-def plan_work(plan: Plan) -> int:
-    """Multiply-adds of the plan's forward pass."""
-    return mult_adds(plan.config, plan.lengths, plan.config.input_size or 0)
-
-
-def run_plan(plan: Plan) -> Result:
-    """Build and run the module, check it against the reference and gather the facts."""
-    import torch
-
-    work = plan_work(plan)
-    threads = torch.get_num_threads()
-    if work < PARALLEL_MULT_ADDS and threads > 1:
-        torch.set_num_threads(1)
-    try:
-        with torch.no_grad(), given_state(plan.given):  # nothing is differentiated; the tensors stay ordinary ones
-            before_run(plan.given, plan.config, plan.module, plan.lengths)
-            result = _run(plan, work)
-        result.given = None if plan.given is None else plan.given.facts
-        return result
-    finally:
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
-
-
-def _run(plan: Plan, work: int) -> Result:
-    """The run itself; ``work`` is the plan's multiply-adds, which decide how much is checked."""
-    import torch
-
-    from .checks import against_reference, agreeing_diff, identities
-    from .encode import initial_states, one_hot_batch, padded_ids, random_codes, random_features, token_codes
-    from .forward import build_module, construct_embedding, constructor_call, resolve_device, run_forward
-    from .idioms import RunTensors, check_idioms
-    from .reference import recurrence
-    from .warned import module_warnings
-
-    config, lengths = plan.config, plan.lengths
-    device = resolve_device(config.device)
-    if device != config.device:
-        config = replace(config, device=device)
-    dtype = getattr(torch, config.dtype)
-    width, vocab_size = config.input_size or 0, plan.vocab_size
-    n, steps = len(lengths), max(lengths)
-    lengths_t = torch.tensor(lengths, dtype=torch.int64)
-    codes = None
-    produced: dict[str, torch.Tensor] = {}
-    embedding = None
-    if plan.given is not None and plan.given.input is not None:  # the caller's own batch, as given
-        batch = produced["input"] = plan.given.input.to(dtype)
-    elif plan.source == "random features":
-        batch = random_features(lengths, width, config.seed, batch_first=config.batch_first, dtype=dtype)
-        produced["input"] = batch
-    else:
-        codes = token_codes(plan.tokenized.flat) if plan.tokenized else random_codes(lengths, vocab_size, config.seed)
-        if config.embed:
-            ids = padded_ids(codes, lengths, vocab_size, batch_first=config.batch_first)
-            embedding = construct_embedding(config, vocab_size)
-            batch = embedding(ids.to(device)).cpu()
-            produced["input"], produced["embedded"] = ids, batch
-        else:
-            batch, lengths_t = one_hot_batch(codes, lengths, vocab_size, batch_first=config.batch_first, dtype=dtype)
-            produced["input"] = batch
-    initial = None
-    rows, lstm = config.num_layers * config.directions, config.cell == "lstm"
-    if config.initial_state != "default":
-        h0, c0 = initial_states(
-            config.initial_state, rows, n, config.out_size, config.hidden_size if lstm else None, config.seed, dtype
-        )
-        initial = (h0, c0)
-        produced["h_0"] = h0
-        if c0 is not None:
-            produced["c_0"] = c0
-    passed: Any = None if initial is None else (initial if lstm else initial[0])
-    passed = _to_device(passed, device)
-    module = plan.module if plan.module is not None else build_module(config, width)
-    forward_seconds: float | None = None
-    timing: str | None = None
-    with _inference(module):
-        start = time.perf_counter()
-        forward = run_forward(config, batch, lengths_t, module, passed)
-        cold = time.perf_counter() - start
-        if plan.timed:
-            forward_seconds, timing = _time_forward(
-                lambda: run_forward(config, batch, lengths_t, module, passed), cold, device
-            )
-    params = dict(module.named_parameters())
-    batch_major_in = batch if config.batch_first else batch.transpose(0, 1)
-    output_bm = forward.output if config.batch_first else forward.output.transpose(0, 1)
-    checked = n if work <= VERIFY_ALL_MULT_ADDS else min(n, VERIFY_WORDS)
-    if checked == n:
-        reference = recurrence(
-            config,
-            params,
-            batch_major_in,
-            lengths_t,
-            order=forward.sorted_indices,
-            trace_words=plan.trace_words,
-            initial=initial,
-        )
-        if reference.packed:  # compare the rows torch computed, before pad_packed_sequence spreads them out
-            assert forward.packed_output is not None
-            actual = {"output": forward.packed_output, "h_n": forward.h_n}
-        else:
-            actual = {"output": output_bm, "h_n": forward.h_n}
-        expected = {"output": reference.output, "h_n": reference.h_n}
-        if forward.c_n is not None and reference.c_n is not None:
-            actual["c_n"], expected["c_n"] = forward.c_n, reference.c_n
-    else:  # a very large run: the first words, recomputed whole (every layer, direction and step)
-        first = (
-            None
-            if initial is None
-            else (initial[0][:, :checked], None if initial[1] is None else initial[1][:, :checked])
-        )
-        reference = recurrence(
-            config,
-            params,
-            batch_major_in[:checked],
-            lengths_t[:checked],
-            trace_words=plan.trace_words,
-            initial=first,
-            whole_layer_projection=True,
-        )
-        actual = {"output": output_bm[:checked], "h_n": forward.h_n[:, :checked]}
-        expected = {"output": reference.padded_output(lengths_t[:checked], steps), "h_n": reference.h_n}
-        if forward.c_n is not None and reference.c_n is not None:
-            actual["c_n"], expected["c_n"] = forward.c_n[:, :checked], reference.c_n
-    comparison = replace(against_reference(actual, expected, config.dtype), words_checked=checked)
-
-    layouts = tensor_layouts(config, n, steps, width, source=plan.source, vocab_size=vocab_size)
-    produced.update({"output": forward.output, "h_n": forward.h_n})
-    if forward.c_n is not None:
-        produced["c_n"] = forward.c_n
-    tensors = {name: TensorFacts(name, layouts[name], produced[name]) for name in layouts}
-    for name, facts in tensors.items():
-        if facts.shape != facts.layout.shape:  # torch and the documented formula must agree
-            raise RunFailure(f"{name} has shape {facts.shape}, documented {facts.layout.shape}")
-    documented = {p.name: p for p in parameter_layouts(config, width, vocab_size)}
-    named = ([("embedding.weight", embedding.weight)] if embedding is not None else []) + list(params.items())
-    # copies: the module is cached (or the caller's), and a Result must not share storage with it
-    parameters = [
-        ParameterFacts(name, documented[name].symbols, p.detach().cpu().clone(), documented[name].gates)
-        for name, p in named
-    ]
-    last_step = [length - 1 for length in lengths] if config.padding == "packed" else [steps - 1] * n
-    top = (config.num_layers - 1) * config.directions
-    if config.padding == "packed":
-        # the hand-written recurrence over each word's real tokens; torch's own, checked on the
-        # first words, when a very large run recomputed only those
-        final_h_n = reference.h_n if checked == n else forward.h_n
-        packed = PackedFacts(
-            forward.packed_data_shape or (),
-            forward.batch_sizes or [],
-            _index_list(forward.sorted_indices, n),
-            _index_list(forward.unsorted_indices, n),
-        )
-        padding_effects = None
-    elif min(lengths) == steps:  # one plain batch: no padding, so each word's final state is h_n's
-        final_h_n = reference.h_n if checked == n else forward.h_n
-        packed = None
-        padding_effects = [PaddingEffect(word, 0, 0.0) for word in plan.labels]
-    else:  # the same module over the same words, packed: what each word's final state would be
-        with _inference(module):
-            final_h_n = run_forward(replace(config, padding="packed"), batch, lengths_t, module, passed).h_n
-        packed = None
-        padding_effects = [
-            PaddingEffect(word, steps - length, float(agreeing_diff(forward.h_n[:, w], final_h_n[:, w]).max()))
-            for w, (word, length) in enumerate(zip(plan.labels, lengths, strict=True))
-        ]
-    final = torch.cat([final_h_n[row] for row in range(top, top + config.directions)], dim=1)
-    with _inference(module):
-        idioms = check_idioms(
-            RunTensors(
-                config=config,
-                module=module,
-                words=plan.labels,
-                batch=batch.to(device),
-                lengths=lengths_t,
-                output=forward.output,
-                h_n=forward.h_n,
-                c_n=forward.c_n,
-                final=final,
-                flat_tokens=codes,
-                vocab_size=vocab_size,
-                atol=comparison.atol,
-                rtol=comparison.rtol,
-                source=plan.source,
-            ),
-            large=work >= PARALLEL_MULT_ADDS,
-        )
-    if plan.given is not None and plan.given.expressions:  # --expr: the caller's own, by the interpreter
-        tolerance = (comparison.atol, comparison.rtol)
-        idioms += expression_idioms(plan.given, produced, lengths_t, final_h_n, config, plan.labels, tolerance)
-    if not comparison.ok:
-        raise RunFailure(
-            f"torch's answer differs from the hand-computed recurrence by "
-            f"{comparison.max_abs_diff:.3g} (tolerance {comparison.atol:g} + "
-            f"{comparison.rtol:g}*|value|)"
-        )
-    parameter_count = sum(p.numel for p in parameters)
-    cost = Cost(
-        parameters=parameter_count,
-        parameter_bytes=sum(p.numel * p.values.element_size() for p in parameters),
-        mult_adds=work,
-        activation_bytes=sum(
-            tensors[k].values.numel() * tensors[k].values.element_size() for k in _ACTIVATIONS if k in tensors
-        ),
-        forward_seconds=forward_seconds,
-        threads=torch.get_num_threads(),
-        timing=timing,
-    )
-    embedding_call = None
-    if embedding is not None:
-        embedding_call = f"torch.nn.Embedding({vocab_size + 1}, {config.embed}, padding_idx={vocab_size})"
-    return Result(
-        config=config,
-        words=plan.labels,
-        tokens=plan.tokenized.tokens if plan.tokenized else [],
-        lengths=lengths,
-        vocabulary=plan.tokenized.vocabulary if plan.tokenized else [],
-        layer_call=constructor_call(config, width),
-        embedding_call=embedding_call,
-        tensors=tensors,
-        parameters=parameters,
-        h_n_rows=h_n_rows(config),
-        last_step=last_step,
-        batch_sizes=forward.batch_sizes,
-        identities=identities(config, forward.h_n, output_bm, last_step, comparison.atol),
-        verification=comparison,
-        trace=reference.trace,
-        tokenizer=plan.tokenizer,
-        idioms=idioms,
-        packed=packed,
-        padding_effects=padding_effects,
-        input_size=width,
-        source=plan.source,
-        cost=cost,
-        vocabulary_given=plan.tokenized is not None and plan.tokenized.vocabulary_given,
-        warnings=module_warnings(module),
-    )
-
-
-def _to_device(state: Any, device: str) -> Any:
-    if state is None:
-        return None
-    if isinstance(state, tuple):
-        return tuple(s.to(device) for s in state)
-    return state.to(device)
-
-
-@contextlib.contextmanager
-def _inference(module: Any) -> Iterator[None]:
-    """The module in eval mode for the run (dropout does nothing), as the caller left it after."""
-    training = bool(module.training)
-    if training:
-        module.eval()
-    try:
-        yield
-    finally:
-        if training:
-            module.train()
-
-
-def _time_forward(again: Callable[[], object], cold: float, device: str) -> tuple[float, str]:
-    """One forward's seconds: a slow one as it ran; a fast one again, warm, up to three times."""
-    if cold >= WARM_TIMING_SECONDS:
-        return cold, "the run's own forward"
-    times: list[float] = []
-    while len(times) < 3 and sum(times) < WARM_TIMING_SECONDS:
-        start = time.perf_counter()
-        again()
-        if device == "cuda":
-            import torch
-
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), f"median of {len(times)} warm forwards"
-
-
-def _index_list(indices: torch.Tensor | None, n: int) -> list[int]:
-    """torch leaves the indices out when the words came sorted; then they are 0..n-1."""
-    return list(range(n)) if indices is None else [int(i) for i in indices.tolist()]
