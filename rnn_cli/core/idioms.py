@@ -119,17 +119,17 @@ def _names(run: RunTensors, words: list[int], total: int | None = None) -> str:
 
 
 def _last_states(run: RunTensors) -> list[Idiom]:
-    import torch
-
+    """Ways people take each word's final state: the last step, h_n's rows, each word's own step."""
     c = run.config
-    n, steps, h, d = len(run.lengths), run.output.shape[0 if not c.batch_first else 1], c.out_size, c.directions
+    steps = run.output.shape[0 if not c.batch_first else 1]
+    short = [w for w, k in enumerate(run.lengths.tolist()) if k < steps]
     out_bm = run.output if c.batch_first else run.output.transpose(0, 1)
-    top = (c.num_layers - 1) * d
-    lengths = run.lengths.tolist()
-    short = [w for w, k in enumerate(lengths) if k < steps]
-    idioms: list[Idiom] = []
+    return [_last_step(run, out_bm, short, steps), *_h_n_rows(run, short), *_own_last_steps(run, out_bm, short)]
 
-    # output[:, -1]: the last step of the padded batch
+
+def _last_step(run: RunTensors, out_bm: torch.Tensor, short: list[int], steps: int) -> Idiom:
+    """output[:, -1]: the last step of the padded batch."""
+    c = run.config
     last = out_bm[:, -1]
     notes = []
     if short and c.padding == "packed":
@@ -138,47 +138,54 @@ def _last_states(run: RunTensors) -> list[Idiom]:
         notes.append(f"shorter than the longest word, {which}: zeros here (packed steps past a word's end)")
     elif short:
         notes.append(f"shorter than the longest word, {_names(run, short)}: the state after the zero padding")
-    if d == 2:
+    if c.directions == 2:
         notes.append("the backward half here has seen one token only, the last step (where it starts)")
     if not notes:
         notes.append("every word runs to the last step, so this is each word's forward final state")
-    idioms.append(
-        Idiom(
-            "output[:, -1]" if c.batch_first else "output[-1]",
-            tuple(last.shape),
-            _final_state(run, last),
-            None,
-            "; ".join(notes),
-        )
-    )
+    expression = "output[:, -1]" if c.batch_first else "output[-1]"
+    return Idiom(expression, tuple(last.shape), _final_state(run, last), None, "; ".join(notes))
 
-    # h_n[-1], and both directions of the last layer when bidirectional
+
+def _h_n_rows(run: RunTensors, short: list[int]) -> list[Idiom]:
+    """h_n[-1], and both directions of the last layer when bidirectional."""
+    import torch
+
+    c = run.config
+    d, top = c.directions, (c.num_layers - 1) * c.directions
+    padded = f"; through zero padding, {_names(run, short)}: " if c.padding == "zeros" and short else ""
     final_rows = run.h_n[-1]
     note = (
         "the last layer's final state"
         if d == 1
         else f"only the last layer's backward direction (h_n[{top}] is its forward one)"
     )
-    if c.padding == "zeros" and short:
-        note += f"; through zero padding, {_names(run, short)}: h_n is the state after the padding"
-    idioms.append(Idiom("h_n[-1]", tuple(final_rows.shape), _final_state(run, final_rows), None, note))
+    if padded:
+        note += f"{padded}h_n is the state after the padding"
+    idioms = [Idiom("h_n[-1]", tuple(final_rows.shape), _final_state(run, final_rows), None, note)]
     if d == 2:
         both = torch.cat((run.h_n[-2], run.h_n[-1]), dim=1)
         note = "both directions of the last layer: the usual classifier input, (N, D*H_out)"
-        if c.padding == "zeros" and short:
-            note += f"; through zero padding, {_names(run, short)}: forward after the padding, backward from it"
+        if padded:
+            note += f"{padded}forward after the padding, backward from it"
         idioms.append(
             Idiom("torch.cat((h_n[-2], h_n[-1]), dim=1)", tuple(both.shape), _final_state(run, both), None, note)
         )
+    return idioms
 
-    # each word's own last step, picked by its length
+
+def _own_last_steps(run: RunTensors, out_bm: torch.Tensor, short: list[int]) -> list[Idiom]:
+    """Each word's own last step, picked by its length (and, bidirectional, step 0's backward half)."""
+    import torch
+
+    c = run.config
+    n, h, d = len(run.lengths), c.out_size, c.directions
     arange = f"torch.arange({n})"
     picked = out_bm[torch.arange(n), run.lengths - 1]
     expression = f"output[{arange}, lengths - 1]" if c.batch_first else f"output[lengths - 1, {arange}]"
     note = "each word's state at its own last token: the right way under zero padding"
     if d == 2:
         note = "the forward half is each word's final state; the backward half there has seen one token"
-    idioms.append(Idiom(expression, tuple(picked.shape), _final_state(run, picked), None, note))
+    idioms = [Idiom(expression, tuple(picked.shape), _final_state(run, picked), None, note)]
     if d == 2:
         both = torch.cat((picked[:, :h], out_bm[:, 0, h:]), dim=1)
         if c.batch_first:
@@ -232,31 +239,16 @@ def _views(run: RunTensors) -> list[Idiom]:
 
 
 def _next_token_head(run: RunTensors) -> list[Idiom]:
-    import torch
-
+    """A next-token head on output and its loss, written three ways: two right, one wrong."""
     c = run.config
-    n, v, width = len(run.lengths), run.vocab_size, c.directions * c.out_size
-    steps = int(run.lengths.max())
-    weight, bias = _head(c.seed, v, width, run.output.dtype)
-    logits = torch.nn.functional.linear(run.output.cpu(), weight, bias)
-    # targets: each step's next token; the last step of a word and its padding are ignored
-    real = torch.arange(steps) < run.lengths[:, None]
-    tokens = torch.full((n, steps), IGNORE_INDEX, dtype=torch.int64)
-    assert run.flat_tokens is not None
-    tokens[real] = run.flat_tokens
-    targets_bm = torch.full((n, steps), IGNORE_INDEX, dtype=torch.int64)
-    targets_bm[:, :-1] = tokens[:, 1:]
-    targets = targets_bm if c.batch_first else targets_bm.T
-    # what nn.CrossEntropyLoss()(...) calls (mean over targets, -100 ignored), without a Module per loss
-    loss = torch.nn.functional.cross_entropy
-    counted = sum(max(length - 1, 0) for length in run.lengths.tolist())  # every step but a word's last
+    v, width = run.vocab_size, c.directions * c.out_size
+    logits, targets, counted = _logits_and_targets(run)
     # a word's tokens are characters (graphemes or code points); random tokens are ids, their targets random
     head = (
         "the next-character head"
         if run.source == "words"
         else "the next-token head; the tokens are random, so are its targets"
     )
-    target = "the next token" if run.source == "words" else "the next random token"
     idioms = [
         Idiom(
             f"logits = nn.Linear({width}, {v})(output)",
@@ -266,19 +258,51 @@ def _next_token_head(run: RunTensors) -> list[Idiom]:
             f"a score for each of the {v} tokens at every step: {head}",
         )
     ]
+    idioms += _two_right_losses(run, logits, targets, counted)
+    idioms.append(_loss_as_is(v, logits, targets))
+    return idioms
+
+
+def _logits_and_targets(run: RunTensors) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """The head's logits over output, each step's next token as its target (a word's last step
+    and its padding ignored), in the run's layout; and how many steps have a target."""
+    import torch
+
+    c = run.config
+    n, steps = len(run.lengths), int(run.lengths.max())
+    weight, bias = _head(c.seed, run.vocab_size, c.directions * c.out_size, run.output.dtype)
+    logits = torch.nn.functional.linear(run.output.cpu(), weight, bias)
+    real = torch.arange(steps) < run.lengths[:, None]
+    tokens = torch.full((n, steps), IGNORE_INDEX, dtype=torch.int64)
+    assert run.flat_tokens is not None
+    tokens[real] = run.flat_tokens
+    targets_bm = torch.full((n, steps), IGNORE_INDEX, dtype=torch.int64)
+    targets_bm[:, :-1] = tokens[:, 1:]
+    counted = sum(max(length - 1, 0) for length in run.lengths.tolist())  # every step but a word's last
+    return logits, targets_bm if c.batch_first else targets_bm.T, counted
+
+
+def _two_right_losses(run: RunTensors, logits: torch.Tensor, targets: torch.Tensor, counted: int) -> list[Idiom]:
+    """The loss with the classes on axis 1, and flat: the same mean (on a large run, compared on
+    the first words, since the logits of a strided axis-1 loss are slow)."""
+    import torch
+
+    c = run.config
+    n, v, steps = len(run.lengths), run.vocab_size, int(run.lengths.max())
+    # what nn.CrossEntropyLoss()(...) calls (mean over targets, -100 ignored), without a Module per loss
+    loss = torch.nn.functional.cross_entropy
     flat = float(loss(logits.reshape(-1, v), targets.reshape(-1)))
     expression = (
         "nn.CrossEntropyLoss()(logits.transpose(1, 2), targets)"
         if c.batch_first
         else "nn.CrossEntropyLoss()(logits.permute(1, 2, 0), targets.T)"
     )
-    # the loss as people write it, classes on axis 1; on a large run the same mean as the flat
-    # form, compared with it on the first words (the logits of a strided axis-1 loss are slow)
     k = n if logits.numel() <= LOSS_CHECK_LOGITS else max(1, LOSS_CHECK_LOGITS // (steps * v))
     part = (slice(0, k),) if c.batch_first else (slice(None), slice(0, k))
     by_axis = _class_axis_loss(logits[part], targets[part], batch_first=c.batch_first)
     sampled = f" on the first {k:,} of {n:,} words" if k < n else ""
     flat_part = float(loss(logits[part].reshape(-1, v), targets[part].reshape(-1))) if k < n else flat
+    target = "the next token" if run.source == "words" else "the next random token"
     what = f"targets = {target} at {counted} steps; each word's last step and pads are {IGNORE_INDEX}, ignored"
     if not counted:
         what = "no step has a next token (every word is one token long): the mean over nothing is nan"
@@ -287,27 +311,31 @@ def _next_token_head(run: RunTensors) -> list[Idiom]:
     )
     shown = flat if k < n and same else by_axis
     note = f"loss {shown:.6g}: CrossEntropyLoss wants the classes on axis 1; {what}; targets {tuple(targets.shape)}"
-    idioms.append(Idiom(expression, (), None, None, note, shown))
     checked = f"checked{sampled}" if same else f"DIFFERS from {by_axis:.6g}{sampled}"
-    note = f"loss {flat:.6g}: " + (f"the same loss ({checked})" if same else checked)
-    idioms.append(
-        Idiom(f"nn.CrossEntropyLoss()(logits.reshape(-1, {v}), targets.reshape(-1))", (), None, None, note, flat)
-    )
+    flat_note = f"loss {flat:.6g}: " + (f"the same loss ({checked})" if same else checked)
+    return [
+        Idiom(expression, (), None, None, note, shown),
+        Idiom(f"nn.CrossEntropyLoss()(logits.reshape(-1, {v}), targets.reshape(-1))", (), None, None, flat_note, flat),
+    ]
+
+
+def _loss_as_is(v: int, logits: torch.Tensor, targets: torch.Tensor) -> Idiom:
+    """The loss on logits as they come, classes last: torch's error, or a wrong loss that runs."""
+    import torch
+
     expression = "nn.CrossEntropyLoss()(logits, targets)"
     # CrossEntropyLoss is a log-softmax over every logit, then nll_loss, whose shape check is the
     # error: ask nll_loss alone (the same message, nothing computed when the shapes are wrong)
     error = _error_of(lambda: torch.nn.functional.nll_loss(logits, targets))
     if error is not None:
         note = f"torch reads axis 1 of {tuple(logits.shape)} as the classes; move the {v} scores there"
-        idioms.append(Idiom(expression, None, None, error, note))
-    else:
-        as_is = float(loss(logits, targets))
-        note = (
-            f"no error only because axis 1 happens to be {logits.shape[1]} long: torch reads it as the classes, "
-            f"loss {as_is:.6g}, a wrong one"
-        )
-        idioms.append(Idiom(expression, (), None, None, note, as_is))
-    return idioms
+        return Idiom(expression, None, None, error, note)
+    as_is = float(torch.nn.functional.cross_entropy(logits, targets))
+    note = (
+        f"no error only because axis 1 happens to be {logits.shape[1]} long: torch reads it as the classes, "
+        f"loss {as_is:.6g}, a wrong one"
+    )
+    return Idiom(expression, (), None, None, note, as_is)
 
 
 @functools.lru_cache(maxsize=64)

@@ -63,19 +63,74 @@ def recurrence(
 ) -> Reference:
     """Run the documented equations over a batch-first ``batch`` (N, L, H_in).
 
-    With packing and words of different lengths, ``order`` (longest first; torch's own
-    ``sorted_indices`` when given, so ties line up) decides the row order, and ``output`` comes
-    back in the packed layout: step by step, the rows of the words still running. ``initial``
-    is (h_0, c_0) as torch takes them, (D*num_layers, N, ...) in word order; zeros otherwise.
-    ``whole_layer_projection`` computes W_ih x_t + b_ih for every step of a layer in one
-    product, as torch does, instead of step by step: the same equations, reading a large
-    W_ih once rather than at every step (the numbers may differ in their last bits).
+    Packed words of different lengths run longest first (``order``: torch's ``sorted_indices``
+    when given, so ties line up), and ``output`` comes back in the packed layout. ``initial`` is
+    (h_0, c_0) as torch takes them; zeros otherwise. ``whole_layer_projection`` computes
+    W_ih x_t + b_ih for every step of a layer in one product, as torch does (the last bits may
+    differ from the step-by-step form).
     """
     import torch
 
     p = {k: v.detach() if v.device.type == "cpu" else v.detach().cpu() for k, v in params.items()}
     x = batch.cpu()
-    n, steps = x.shape[0], x.shape[1]
+    rows = _rows(config, lengths, x.shape[0], x.shape[1], order)
+    if rows.packed:
+        x = x[rows.order]
+    traced = [(w, w if rows.position is None else int(rows.position[w])) for w in range(min(trace_words, rows.n))]
+    x = x.transpose(0, 1).contiguous()  # seq-major: each step's rows are one contiguous block
+    layer_input = [x[t, : rows.active[t]] for t in range(rows.steps)]
+    if not whole_layer_projection:
+        layer_rows = None
+    elif rows.packed:
+        layer_rows = torch.cat(layer_input)
+    else:  # seq-major and contiguous already: every step's rows, one after another
+        layer_rows = x.view(rows.steps * rows.n, x.shape[2])
+    width = config.directions * config.out_size
+    h_rows: list[torch.Tensor] = []
+    c_rows: list[torch.Tensor] = []
+    trace: list[TraceStep] = []
+    for layer in range(config.num_layers):
+        # every row of the layer's output is written by each direction's half: no zeroing needed
+        out = x.new_empty(rows.offsets[-1], width)
+        for d in range(config.directions):
+            weights = _Weights.of(p, layer, d)
+            start = _start(config, rows, x, initial, layer * config.directions + d)
+            steps = _Direction(config, rows, weights, layer, d, traced)
+            h, c = steps.run(start, layer_input, layer_rows, out, trace)
+            h_rows.append(h if rows.position is None else h[rows.position])
+            c_rows.append(c if rows.position is None else c[rows.position])
+        layer_input = [out[rows.offsets[t] : rows.offsets[t + 1]] for t in range(rows.steps)]
+        layer_rows = out if whole_layer_projection else None
+    output = out if rows.packed else out.view(rows.steps, rows.n, width).transpose(0, 1)  # batch-major view
+    return Reference(
+        output=output,
+        h_n=torch.stack(h_rows),
+        c_n=torch.stack(c_rows) if config.cell == "lstm" else None,
+        trace=sorted(trace, key=lambda s: (s.word, s.layer, s.direction != "forward", s.step)),
+        packed=rows.packed,
+        order=rows.order if rows.packed else None,
+    )
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Which rows run at each step: all ``n`` of them, or, packed, the words longer than the step,
+    sorted longest first (``order``; ``position`` is where each word sits in that order)."""
+
+    n: int
+    steps: int
+    packed: bool
+    #: The words still running at each step: the first ``active[t]`` rows.
+    active: list[int]
+    #: Where each step's rows start in the layer's output (packed rows run step by step).
+    offsets: list[int]
+    order: torch.Tensor | None
+    position: torch.Tensor | None
+
+
+def _rows(config: Config, lengths: torch.Tensor, n: int, steps: int, order: torch.Tensor | None) -> _Rows:
+    import torch
+
     packed = config.padding == "packed" and int(lengths.min()) < steps
     position: torch.Tensor | None = None
     if packed:
@@ -84,77 +139,111 @@ def recurrence(
         active = [int(k) for k in (lengths[None, :] > torch.arange(steps)[:, None]).sum(dim=1)]
         position = torch.empty_like(order)
         position[order] = torch.arange(n)  # where each word sits in the sorted batch
-        x = x[order]
     else:
         active = [n] * steps  # every word runs every step (equal lengths, or zero padding fed through)
     offsets = [0]
     for k in active:
         offsets.append(offsets[-1] + k)
-    traced = [(w, w if position is None else int(position[w])) for w in range(min(trace_words, n))]
-    x = x.transpose(0, 1).contiguous()  # seq-major: each step's rows are one contiguous block
-    layer_input = [x[t, : active[t]] for t in range(steps)]
-    if not whole_layer_projection:
-        layer_rows = None
-    elif packed:
-        layer_rows = torch.cat(layer_input)
-    else:  # seq-major and contiguous already: every step's rows, one after another
-        layer_rows = x.view(steps * n, x.shape[2])
-    width = config.directions * config.out_size
-    directions = DIRECTIONS[: config.directions]
-    h_rows: list[torch.Tensor] = []
-    c_rows: list[torch.Tensor] = []
-    trace: list[TraceStep] = []
-    for layer in range(config.num_layers):
-        # every row of the layer's output is written by each direction's half: no zeroing needed
-        out = x.new_empty(offsets[-1], width)
-        for d, direction in enumerate(directions):
-            sfx = f"_l{layer}" + ("_reverse" if d else "")
-            w_ih_t, w_hh_t = p[f"weight_ih{sfx}"].T, p[f"weight_hh{sfx}"].T
-            b_ih, b_hh = p.get(f"bias_ih{sfx}"), p.get(f"bias_hh{sfx}")
-            w_hr = p.get(f"weight_hr{sfx}")
-            half = slice(d * config.out_size, (d + 1) * config.out_size)
-            h = x.new_zeros(n, config.out_size)
-            c = x.new_zeros(n, config.hidden_size)
-            if initial is not None:  # in the batch's row order: sorted, when packed
-                row = layer * config.directions + d
-                h0, c0 = initial
-                h[:] = h0[row].cpu()[order] if packed else h0[row].cpu()
-                if c0 is not None:
-                    c[:] = c0[row].cpu()[order] if packed else c0[row].cpu()
-            projected = None if layer_rows is None else _affine(layer_rows, w_ih_t, b_ih)
-            for t in range(steps) if d == 0 else reversed(range(steps)):
-                k = active[t]  # the words still running at step t are the first k
-                h_prev = h[:k]
-                if projected is None:
-                    xw = _affine(layer_input[t], w_ih_t, b_ih)
-                else:
-                    xw = projected[offsets[t] : offsets[t + 1]]
-                hh = _affine(h_prev, w_hh_t, b_hh)
-                parts = _cell(config, xw, hh, h_prev, c[:k], w_hr)
-                if k == n:  # every word runs this step: the new state is the state, no copy
-                    h, c = parts["h"], parts.get("c", c)
-                else:
-                    h[:k] = parts["h"]
-                    if "c" in parts:
-                        c[:k] = parts["c"]
-                out[offsets[t] : offsets[t + 1], half] = parts["h"]
-                for w, pos in traced:
-                    if pos < k:
-                        step_parts = {"ih": xw[pos], "hh": hh[pos], **{name: v[pos] for name, v in parts.items()}}
-                        trace.append(TraceStep(layer, direction, w, t, {n_: v.clone() for n_, v in step_parts.items()}))
-            h_rows.append(h if position is None else h[position])
-            c_rows.append(c if position is None else c[position])
-        layer_input = [out[offsets[t] : offsets[t + 1]] for t in range(steps)]
-        layer_rows = out if whole_layer_projection else None
-    output = out if packed else out.view(steps, n, width).transpose(0, 1)  # batch-major view
-    return Reference(
-        output=output,
-        h_n=torch.stack(h_rows),
-        c_n=torch.stack(c_rows) if config.cell == "lstm" else None,
-        trace=sorted(trace, key=lambda s: (s.word, s.layer, s.direction != "forward", s.step)),
-        packed=packed,
-        order=order if packed else None,
-    )
+    return _Rows(n, steps, packed, active, offsets, order, position)
+
+
+@dataclass(frozen=True)
+class _Weights:
+    """One layer and direction's parameters, transposed for ``x @ W.T`` as the docs write it."""
+
+    w_ih_t: torch.Tensor
+    w_hh_t: torch.Tensor
+    b_ih: torch.Tensor | None
+    b_hh: torch.Tensor | None
+    w_hr: torch.Tensor | None
+
+    @staticmethod
+    def of(p: Mapping[str, torch.Tensor], layer: int, d: int) -> _Weights:
+        sfx = f"_l{layer}" + ("_reverse" if d else "")
+        w_hr = p.get(f"weight_hr{sfx}")
+        return _Weights(
+            p[f"weight_ih{sfx}"].T, p[f"weight_hh{sfx}"].T, p.get(f"bias_ih{sfx}"), p.get(f"bias_hh{sfx}"), w_hr
+        )
+
+
+def _start(
+    config: Config,
+    rows: _Rows,
+    x: torch.Tensor,
+    initial: tuple[torch.Tensor, torch.Tensor | None] | None,
+    row: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """h and c before the first step: zeros, or the given row of h_0 and c_0, in the batch's row
+    order (sorted, when packed)."""
+    h = x.new_zeros(rows.n, config.out_size)
+    c = x.new_zeros(rows.n, config.hidden_size)
+    if initial is not None:
+        h0, c0 = initial
+        h[:] = h0[row].cpu()[rows.order] if rows.packed else h0[row].cpu()
+        if c0 is not None:
+            c[:] = c0[row].cpu()[rows.order] if rows.packed else c0[row].cpu()
+    return h, c
+
+
+@dataclass(frozen=True)
+class _Direction:
+    """One direction of one layer, step by step: forward from step 0, backward from the last."""
+
+    config: Config
+    rows: _Rows
+    weights: _Weights
+    layer: int
+    d: int
+    #: (word, its row in the batch) of the words whose every step is kept.
+    traced: list[tuple[int, int]]
+
+    def run(
+        self,
+        start: tuple[torch.Tensor, torch.Tensor],
+        layer_input: list[torch.Tensor],
+        layer_rows: torch.Tensor | None,
+        out: torch.Tensor,
+        trace: list[TraceStep],
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Write this direction's half of ``out`` and return its final (h, c); trace the traced words."""
+        config, rows, w = self.config, self.rows, self.weights
+        half = slice(self.d * config.out_size, (self.d + 1) * config.out_size)
+        h, c = start
+        projected = None if layer_rows is None else _affine(layer_rows, w.w_ih_t, w.b_ih)
+        for t in range(rows.steps) if self.d == 0 else reversed(range(rows.steps)):
+            k = rows.active[t]  # the words still running at step t are the first k
+            h_prev = h[:k]
+            if projected is None:
+                xw = _affine(layer_input[t], w.w_ih_t, w.b_ih)
+            else:
+                xw = projected[rows.offsets[t] : rows.offsets[t + 1]]
+            hh = _affine(h_prev, w.w_hh_t, w.b_hh)
+            parts = _cell(config, xw, hh, h_prev, c[:k], w.w_hr)
+            if k == rows.n:  # every word runs this step: the new state is the state, no copy
+                h, c = parts["h"], parts.get("c", c)
+            else:
+                h[:k] = parts["h"]
+                if "c" in parts:
+                    c[:k] = parts["c"]
+            out[rows.offsets[t] : rows.offsets[t + 1], half] = parts["h"]
+            if self.traced:
+                self._trace(t, k, xw, hh, parts, trace)
+        return h, c
+
+    def _trace(
+        self,
+        t: int,
+        k: int,
+        xw: torch.Tensor,
+        hh: torch.Tensor,
+        parts: dict[str, torch.Tensor],
+        trace: list[TraceStep],
+    ) -> None:
+        direction = DIRECTIONS[self.d]
+        for w, pos in self.traced:
+            if pos < k:
+                step_parts = {"ih": xw[pos], "hh": hh[pos], **{name: v[pos] for name, v in parts.items()}}
+                trace.append(TraceStep(self.layer, direction, w, t, {n_: v.clone() for n_, v in step_parts.items()}))
 
 
 def _affine(x: torch.Tensor, weight_t: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
