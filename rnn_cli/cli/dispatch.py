@@ -150,18 +150,18 @@ def _show(options: Options, screen: RenderableType | None, whole: RenderableType
 
 
 def _compare(options: Options, a: Result, b: Result) -> None:
-    from ..core.versus import value_differences
-    from ..render.differences import comparison_document
-    from ..render.json_doc import document, dumps
+    from ..core.versus import compare
 
-    values = options.json_out and options.shows_values()
-    doc = comparison_document(document(a, values=values), document(b, values=values), value_differences(a, b))
+    comparison = compare(a, b)
     if options.json_out:
-        write_stdout(dumps(doc) + "\n")
+        from ..render.differences import comparison_document
+        from ..render.json_doc import dumps
+
+        write_stdout(dumps(comparison_document(comparison, values=options.shows_values())) + "\n")
         if not (options.svg or options.html):
             return
     from ..render.comparison import comparison_report
 
     width = _width()
-    drawn = comparison_report(doc, width)
+    drawn = comparison_report(comparison, width)
     _show(options, None if options.json_out else drawn, drawn, width)

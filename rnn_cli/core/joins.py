@@ -116,23 +116,32 @@ def _decoder_text(c: Config, hidden: int, layers: int, proj: int = 0) -> str:
 
 
 def _bridge(run: JoinRun) -> list[Idiom]:
+    """h_n into a one-direction decoder: as it is, or a bidirectional encoder's, bridged two ways."""
+    if run.config.directions == 1:
+        return [_into_decoder(run)]
+    return [_linear_bridge(run), _summed_bridge(run), _unbridged(run)]
+
+
+def _into_decoder(run: JoinRun) -> Idiom:
+    """A one-direction encoder: h_n is the h_0 of a decoder of the same layers, as torch checks."""
+    c = run.config
+    lstm = run.c_n is not None
+    state = (run.h_n, run.c_n) if lstm else run.h_n
+    error = _refused(_decoder(c, c.hidden_size, c.num_layers, c.proj_size), len(run.lengths), state)
+    decoder_text = _decoder_text(c, c.hidden_size, c.num_layers, c.proj_size)
+    what = f"h_n {tuple(run.h_n.shape)} is the h_0 of a one-direction decoder {decoder_text}"
+    note = f"{what}: torch's check of its shapes accepts it" if error is None else f"{what}; torch refuses it"
+    note += "; a bidirectional encoder's h_n has twice the rows and needs a bridge"
+    expression = f"decoder(input, {'(h_n, c_n)' if lstm else 'h_n'})"
+    return Idiom(expression, tuple(run.h_n.shape), None, error, note, holds=error is None)
+
+
+def _linear_bridge(run: JoinRun) -> Idiom:
+    """Both directions of the last layer through a Linear into one layer's h_0 (H_dec = the cell's width)."""
     import torch
 
     c = run.config
-    n, h, layers, cell = len(run.lengths), c.out_size, c.num_layers, c.hidden_size
-    lstm = run.c_n is not None
-    state_text = "(h_n, c_n)" if lstm else "h_n"
-    if c.directions == 1:
-        state = (run.h_n, run.c_n) if lstm else run.h_n
-        decoder = _decoder(c, cell, layers, c.proj_size)
-        error = _refused(decoder, n, state)
-        decoder_text = _decoder_text(c, cell, layers, c.proj_size)
-        what = f"h_n {tuple(run.h_n.shape)} is the h_0 of a one-direction decoder {decoder_text}"
-        note = f"{what}: torch's check of its shapes accepts it" if error is None else f"{what}; torch refuses it"
-        note += "; a bidirectional encoder's h_n has twice the rows and needs a bridge"
-        return [Idiom(f"decoder(input, {state_text})", tuple(run.h_n.shape), None, error, note, holds=error is None)]
-
-    # a bidirectional encoder into a one-direction decoder of one layer, H_dec = the cell's width
+    h, cell = c.out_size, c.hidden_size
     dtype = run.h_n.dtype
     generator = torch.Generator().manual_seed(c.seed)
 
@@ -145,26 +154,23 @@ def _bridge(run: JoinRun) -> list[Idiom]:
 
     h_0 = linear(torch.cat((run.h_n[-2], run.h_n[-1]), dim=1), h)
     c_0 = None if run.c_n is None else linear(torch.cat((run.c_n[-2], run.c_n[-1]), dim=1), cell)
-    one = _decoder(c, cell, 1)
-    error = _refused(one, n, (h_0, c_0) if c_0 is not None else h_0)
+    error = _refused(_decoder(c, cell, 1), len(run.lengths), (h_0, c_0) if c_0 is not None else h_0)
     shape = tuple(h_0.shape)
     fits = f"the h_0 of a one-layer, one-direction decoder {_decoder_text(c, cell, 1)}"
     note = f"(1, N, H_dec) = {shape}, both directions of the last layer in one state: {fits}"
     note += ": torch's check of its shapes accepts it" if error is None else f"; torch refuses it: {error}"
     if c_0 is not None:
         note += f"; c_0 likewise from c_n, {tuple(c_0.shape)}"
-    idioms = [
-        Idiom(
-            f"torch.tanh(nn.Linear({2 * h}, {cell})(torch.cat((h_n[-2], h_n[-1]), dim=1))).unsqueeze(0)",
-            shape,
-            None,
-            None,
-            note,
-            holds=error is None,
-        )
-    ]
+    expression = f"torch.tanh(nn.Linear({2 * h}, {cell})(torch.cat((h_n[-2], h_n[-1]), dim=1))).unsqueeze(0)"
+    return Idiom(expression, shape, None, None, note, holds=error is None)
 
-    # the two directions summed, layer by layer: a decoder of as many layers
+
+def _summed_bridge(run: JoinRun) -> Idiom:
+    """The two directions summed, layer by layer: the h_0 of a decoder of as many layers."""
+    import torch
+
+    c = run.config
+    n, h, layers, cell = len(run.lengths), c.out_size, c.num_layers, c.hidden_size
     summed = run.h_n.view(layers, 2, n, h).sum(1)
     rows = bool(torch.equal(summed, run.h_n[0::2] + run.h_n[1::2]))
     c_summed = None if run.c_n is None else run.c_n.view(layers, 2, n, cell).sum(1)
@@ -175,32 +181,23 @@ def _bridge(run: JoinRun) -> list[Idiom]:
     note += ", accepted by torch's check" if error is None else f"; torch refuses it: {error}"
     if c_summed is not None:
         note += "; c_n.view(...).sum(1) likewise"
-    idioms.append(
-        Idiom(
-            f"h_n.view({layers}, 2, {n}, {h}).sum(1)",
-            tuple(summed.shape),
-            None,
-            None,
-            note,
-            holds=rows and error is None,
-        )
-    )
+    expression = f"h_n.view({layers}, 2, {n}, {h}).sum(1)"
+    return Idiom(expression, tuple(summed.shape), None, None, note, holds=rows and error is None)
 
-    # h_n as it is: twice the rows a one-direction decoder of the same layers wants
-    error = _refused(deep, n, (run.h_n, run.c_n) if lstm else run.h_n)
+
+def _unbridged(run: JoinRun) -> Idiom:
+    """h_n as it is: twice the rows a one-direction decoder of the same layers wants."""
+    c = run.config
+    layers, lstm = c.num_layers, run.c_n is not None
+    deep = _decoder(c, c.hidden_size, layers, c.proj_size)
+    error = _refused(deep, len(run.lengths), (run.h_n, run.c_n) if lstm else run.h_n)
     note = f"h_n has D*num_layers = {2 * layers} rows; a one-direction decoder of {layers} layer"
     note += f"{'s' if layers > 1 else ''} wants {layers}: bridge the directions (above) first"
-    idioms.append(
-        Idiom(
-            f"decoder(input, {state_text})  # decoder = {_decoder_text(c, cell, layers, c.proj_size)}",
-            None,
-            None,
-            error,
-            note if error else "torch accepted it: unexpected",
-            holds=error is not None,
-        )
+    decoder_text = _decoder_text(c, c.hidden_size, layers, c.proj_size)
+    expression = f"decoder(input, {'(h_n, c_n)' if lstm else 'h_n'})  # decoder = {decoder_text}"
+    return Idiom(
+        expression, None, None, error, note if error else "torch accepted it: unexpected", holds=error is not None
     )
-    return idioms
 
 
 # -- attention -------------------------------------------------------------------------------------
@@ -214,22 +211,10 @@ def _attention(run: JoinRun, calls: JoinRun) -> list[Idiom]:
     d, h = c.directions, c.out_size
     n, steps = len(run.lengths), run.output.shape[1 if c.batch_first else 0]
     out_bm = calls.output if c.batch_first else calls.output.transpose(0, 1)
-    k, t = out_bm.shape[0], out_bm.shape[1]
     query = calls.h_n[-1] if d == 1 else torch.cat((calls.h_n[-2], calls.h_n[-1]), dim=1)
     query_text = "h_n[-1]" if d == 1 else "torch.cat((h_n[-2], h_n[-1]), dim=1)"
     output_text = "output" if c.batch_first else "output.transpose(0, 1)"
     scores = torch.bmm(out_bm, query.unsqueeze(2)).squeeze(2)
-    padded = int(calls.lengths.min()) < t
-    pad = torch.arange(t) >= calls.lengths[:, None] if padded else None
-    if pad is not None:
-        weights = scores.masked_fill(pad, float("-inf")).softmax(dim=1)
-        # over each word's real steps only: a sum of 1 there says too that the pads got nothing
-        off = float((weights.masked_fill(pad, 0).sum(dim=1) - 1).abs().max())
-    else:  # no step is a pad: the mask would change nothing
-        weights = scores.softmax(dim=1)
-        off = float((weights.sum(dim=1) - 1).abs().max())
-    holds = off <= 10 * run.atol
-    sampled = f" on the first {k} of {n} words" if calls.sample else ""
     idioms = [
         Idiom(
             f"scores = torch.bmm({output_text}, query.unsqueeze(2)).squeeze(2)  # query = {query_text}",
@@ -240,24 +225,8 @@ def _attention(run: JoinRun, calls: JoinRun) -> list[Idiom]:
             f"(N, D*H_out) = ({n}, {d * h}), dotted with every step of output",
         )
     ]
-    verdict = f"(checked{sampled})" if holds else f"off by up to {off:.2g}: they DIFFER{sampled}"
-    note = f"softmax over the steps (dim=1), pads masked: each word's weights sum to 1 over its real steps {verdict}"
-    if pad is not None:
-        spill = float(scores.softmax(dim=1).masked_select(pad).max())
-        note += f"; unmasked, one pad step would take up to {spill:.2g} of a word's weight"
-    else:
-        note += "; no word is padded here, so the mask changes nothing; words of different lengths need it"
-    idioms.append(
-        Idiom(
-            "weights = scores.masked_fill(~mask, float('-inf')).softmax(dim=1)"
-            f"  # mask = torch.arange({steps}) < lengths[:, None]",
-            (n, steps),
-            None,
-            None,
-            note,
-            holds=holds,
-        )
-    )
+    weights, idiom = _masked_softmax(run, calls, scores, steps)
+    idioms.append(idiom)
     context = torch.bmm(weights.unsqueeze(1), out_bm).squeeze(1)
     idioms.append(
         Idiom(
@@ -272,77 +241,119 @@ def _attention(run: JoinRun, calls: JoinRun) -> list[Idiom]:
     return idioms
 
 
+def _masked_softmax(run: JoinRun, calls: JoinRun, scores: torch.Tensor, steps: int) -> tuple[torch.Tensor, Idiom]:
+    """The weights: softmax over the steps with the pads masked, checked to sum to 1 over the real steps."""
+    import torch
+
+    n, t = len(run.lengths), scores.shape[1]
+    pad = torch.arange(t) >= calls.lengths[:, None] if int(calls.lengths.min()) < t else None
+    if pad is not None:
+        weights = scores.masked_fill(pad, float("-inf")).softmax(dim=1)
+        # over each word's real steps only: a sum of 1 there says too that the pads got nothing
+        off = float((weights.masked_fill(pad, 0).sum(dim=1) - 1).abs().max())
+    else:  # no step is a pad: the mask would change nothing
+        weights = scores.softmax(dim=1)
+        off = float((weights.sum(dim=1) - 1).abs().max())
+    holds = off <= 10 * run.atol
+    sampled = f" on the first {scores.shape[0]} of {n} words" if calls.sample else ""
+    verdict = f"(checked{sampled})" if holds else f"off by up to {off:.2g}: they DIFFER{sampled}"
+    note = f"softmax over the steps (dim=1), pads masked: each word's weights sum to 1 over its real steps {verdict}"
+    if pad is not None:
+        spill = float(scores.softmax(dim=1).masked_select(pad).max())
+        note += f"; unmasked, one pad step would take up to {spill:.2g} of a word's weight"
+    else:
+        note += "; no word is padded here, so the mask changes nothing; words of different lengths need it"
+    expression = (
+        "weights = scores.masked_fill(~mask, float('-inf')).softmax(dim=1)"
+        f"  # mask = torch.arange({steps}) < lengths[:, None]"
+    )
+    return weights, Idiom(expression, (n, steps), None, None, note, holds=holds)
+
+
 # -- carry -----------------------------------------------------------------------------------------
 
 
 def _carry(run: JoinRun) -> list[Idiom]:
-    """The words as long as the longest (the first few), in two batches of steps, h_n carried."""
-    import torch
-
+    """h_n carried into the next chunk of the same sequences, and into a smaller last batch."""
     c = run.config
-    n, rows = len(run.lengths), c.num_layers * c.directions
+    steps = run.output.shape[1 if c.batch_first else 0]
     lstm = run.c_n is not None
-    bf = c.batch_first
-    steps = run.output.shape[1 if bf else 0]
-    detached = "(h_n.detach(), c_n.detach())" if lstm else "h_n.detach()"
-    expression = f"rnn(next_batch, {detached})"
-    idioms: list[Idiom] = []
+    expression = f"rnn(next_batch, {'(h_n.detach(), c_n.detach())' if lstm else 'h_n.detach()'})"
     if c.directions == 2 and c.num_layers > 1:
         note = (
             "h_0 for the next chunk of the same sequences: a bidirectional layer cannot carry state, since "
             "the backward direction starts again at each chunk's end, and above layer 0 the forward "
             "direction reads it: the chunks are not one long run"
         )
-        idioms.append(Idiom(expression, tuple(run.h_n.shape), None, None, note))
+        idioms = [Idiom(expression, tuple(run.h_n.shape), None, None, note)]
     elif steps < 2:
         note = "the words are one step long: there is no second chunk to carry h_n into"
-        idioms.append(Idiom(expression, tuple(run.h_n.shape), None, None, note))
+        idioms = [Idiom(expression, tuple(run.h_n.shape), None, None, note)]
     else:
-        full, more = _full_words(run, steps)
-        cut = steps // 2
-        pick: Any = slice(0, len(full)) if full == list(range(len(full))) else full  # a view when it can be
-        words = run.batch[pick] if bf else run.batch[:, pick]
-        whole = run.output[pick] if bf else run.output[:, pick]
-        first, second = (words[:, :cut], words[:, cut:]) if bf else (words[:cut], words[cut:])
-        h_0 = _initial(run, full)
-        module = run.module
-        with quiet_projection(c):
-            if c.directions == 1 and c.num_layers == 1 and not lstm and h_0 is None:
-                # one layer, one direction: the first batch's h_n is its last output, output[:, cut - 1]
-                last = whole[:, cut - 1] if bf else whole[cut - 1]
-                carried: Any = last.unsqueeze(0).to(words.device)
-                out_1 = whole[:, :cut] if bf else whole[:cut]
-            else:
-                out_1, state = module(first, h_0)
-                carried = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
-            out_2, state = module(second, carried)
-        h_last = state[0] if isinstance(state, tuple) else state
-        chunks = torch.cat((out_1.cpu(), out_2.cpu()), dim=1 if bf else 0)
-        h_whole = run.h_n[:, pick]
-        if c.directions == 2:  # one layer: only the forward half is one long run
-            width = c.out_size
-            chunks, whole = chunks[..., :width], whole[..., :width]
-            h_last, h_whole = h_last[0::2], h_whole[0::2]
-        same = _close(chunks, whole, run) and _close(h_last.cpu(), h_whole, run)
-        if len(full) == 1 and not more:
-            on = f"{run.words[full[0]][:20]!r}, the longest word"
-        else:
-            on = f"{'the first ' if more else 'the '}{len(full)} words as long as the longest"
-        half = "the forward half of " if c.directions == 2 else ""
-        verdict = f"{half}output and h_n equal one long run (checked on {on})" if same else "they DIFFER"
-        note = (
-            f"steps [:{cut}] then [{cut}:] as two batches, h_n carried: {verdict}; "
-            "detach() ends the graph at the batch boundary, so backward() of the next batch stops there"
-        )
-        if c.directions == 2:
-            note += "; the backward half cannot carry: it starts again at each batch's end"
-        idioms.append(Idiom(expression, tuple(run.h_n.shape), None, None, note, holds=same))
+        idioms = [_two_chunks(run, expression, steps)]
+    if len(run.lengths) >= 2:
+        idioms.append(_smaller_last_batch(run))
+    return idioms
 
-    if n < 2:
-        return idioms
-    # a last batch smaller than the first, given the first batch's state
+
+def _two_chunks(run: JoinRun, expression: str, steps: int) -> Idiom:
+    """The words as long as the longest (the first few), in two batches of steps, h_n carried."""
+    c = run.config
+    full, more = _full_words(run, steps)
+    cut = steps // 2
+    chunks, whole, h_last, h_whole = _carried(run, full, cut)
+    if c.directions == 2:  # one layer: only the forward half is one long run
+        width = c.out_size
+        chunks, whole = chunks[..., :width], whole[..., :width]
+        h_last, h_whole = h_last[0::2], h_whole[0::2]
+    same = _close(chunks, whole, run) and _close(h_last.cpu(), h_whole, run)
+    if len(full) == 1 and not more:
+        on = f"{run.words[full[0]][:20]!r}, the longest word"
+    else:
+        on = f"{'the first ' if more else 'the '}{len(full)} words as long as the longest"
+    half = "the forward half of " if c.directions == 2 else ""
+    verdict = f"{half}output and h_n equal one long run (checked on {on})" if same else "they DIFFER"
+    note = (
+        f"steps [:{cut}] then [{cut}:] as two batches, h_n carried: {verdict}; "
+        "detach() ends the graph at the batch boundary, so backward() of the next batch stops there"
+    )
+    if c.directions == 2:
+        note += "; the backward half cannot carry: it starts again at each batch's end"
+    return Idiom(expression, tuple(run.h_n.shape), None, None, note, holds=same)
+
+
+def _carried(run: JoinRun, full: list[int], cut: int) -> tuple[torch.Tensor, ...]:
+    """The ``full`` words' steps [:cut] then [cut:] through the module, the state carried: the
+    chunks' output side by side, the run's own output, the last h_n and the run's own h_n."""
+    import torch
+
+    c, bf, lstm = run.config, run.config.batch_first, run.c_n is not None
+    pick: Any = slice(0, len(full)) if full == list(range(len(full))) else full  # a view when it can be
+    words = run.batch[pick] if bf else run.batch[:, pick]
+    whole = run.output[pick] if bf else run.output[:, pick]
+    first, second = (words[:, :cut], words[:, cut:]) if bf else (words[:cut], words[cut:])
+    h_0 = _initial(run, full)
+    with quiet_projection(c):
+        if c.directions == 1 and c.num_layers == 1 and not lstm and h_0 is None:
+            # one layer, one direction: the first batch's h_n is its last output, output[:, cut - 1]
+            last = whole[:, cut - 1] if bf else whole[cut - 1]
+            carried: Any = last.unsqueeze(0).to(words.device)
+            out_1 = whole[:, :cut] if bf else whole[:cut]
+        else:
+            out_1, state = run.module(first, h_0)
+            carried = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        out_2, state = run.module(second, carried)
+    h_last = state[0] if isinstance(state, tuple) else state
+    chunks = torch.cat((out_1.cpu(), out_2.cpu()), dim=1 if bf else 0)
+    return chunks, whole, h_last, run.h_n[:, pick]
+
+
+def _smaller_last_batch(run: JoinRun) -> Idiom:
+    """A last batch smaller than the first, given the first batch's state: torch's error, and the fix."""
+    c, lstm = run.config, run.c_n is not None
+    n, rows = len(run.lengths), c.num_layers * c.directions
     m = n - 1
-    last_batch = run.batch[:m] if bf else run.batch[:, :m]
+    last_batch = run.batch[:m] if c.batch_first else run.batch[:, :m]
     check: Callable[..., object] = run.module.check_forward_args
     wrong = (run.h_n, run.c_n) if lstm else run.h_n
     error = _error_of(lambda: check(last_batch, wrong, None))
@@ -355,17 +366,14 @@ def _carry(run: JoinRun) -> list[Idiom]:
         + (", which torch's check accepts" if fix_refused is None else f", refused too: {fix_refused}")
         + ", or fresh zeros for each batch, or DataLoader(..., drop_last=True)"
     )
-    idioms.append(
-        Idiom(
-            f"rnn(last_batch, {'(h_n, c_n)' if lstm else 'h_n'})  # last_batch: {m} words",
-            None,
-            None,
-            error,
-            note,
-            holds=error is not None and fix_refused is None,
-        )
+    return Idiom(
+        f"rnn(last_batch, {'(h_n, c_n)' if lstm else 'h_n'})  # last_batch: {m} words",
+        None,
+        None,
+        error,
+        note,
+        holds=error is not None and fix_refused is None,
     )
-    return idioms
 
 
 def _full_words(run: JoinRun, steps: int) -> tuple[list[int], bool]:

@@ -249,8 +249,9 @@ class Result:
         return sum(p.numel * p.values.element_size() for p in self.parameters)
 
     def batch_major(self, name: str) -> torch.Tensor:
-        """A tensor with its batch axis first, the others in order: where its layout names the
-        batch (axis 1 of input and output when batch_first=False; of h_0, h_n, c_0 and c_n, always)."""
+        """A tensor with its batch axis first, the others in order: the batch is where the
+        tensor's declaration puts it (``Layout.batch_axis``: axis 1 of input and output when
+        batch_first=False; of h_0, h_n, c_0 and c_n, always)."""
         facts = self.tensors[name]
-        axis = facts.layout.axes.index("batch")
+        axis = facts.layout.batch_axis
         return facts.values if axis == 0 else facts.values.movedim(axis, 0)

@@ -1,5 +1,9 @@
-"""Two runs on the same words, tensor by tensor: the same numbers, the same numbers with
-their axes moved, or different numbers (how far, and for which words)."""
+"""Two runs on the same words, compared: the settings, the call, each tensor's shape and
+axes, the parameter count, and tensor by tensor the numbers: the same, the same with their axes
+moved, or different (how far, and for which words).
+
+``compare`` gathers it all in a ``Comparison``, which the --vs tables and JSON both read.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .checks import agreeing_diff, tolerances
+from .layout import flow_order
 from .result import Result
 
 Relation = Literal["equal", "transposed", "different"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class ValueDifference:
     """How a tensor's (or parameter's) numbers compare between runs A and B.
 
@@ -24,9 +29,97 @@ class ValueDifference:
     path: str
     relation: Relation
     max_abs_diff: float | None
-    words: list[str]
+    words: tuple[str, ...]
     a: tuple[int, ...] | None
     b: tuple[int, ...] | None
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A setting, the call, a tensor's presence, shape or axes, or the parameter count, where
+    runs A and B differ. ``path`` names it as the JSON does (``config.batch_first``, ``call``,
+    ``tensors.input``, ``tensors.input.shape``, ``tensors.output.axes``, ``parameter_count``);
+    a tensor's shape is None on the side that does not have it."""
+
+    path: str
+    a: object
+    b: object
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two runs and everything that differs between them: the structure first (settings, call,
+    tensors' shapes and axes, parameter count), then the numbers that are not equal (tensors,
+    then parameters by name)."""
+
+    a: Result
+    b: Result
+    differences: tuple[Difference | ValueDifference, ...]
+
+    @property
+    def tensor_names(self) -> list[str]:
+        """Every tensor either run has: A's in the order they flow, then any only B has."""
+        return flow_order(self.a.tensors, self.b.tensors)
+
+    def at(self, path: str) -> Difference | ValueDifference | None:
+        """The difference named ``path``, or None where the runs agree."""
+        return next((d for d in self.differences if d.path == path), None)
+
+    def touches(self, prefix: str) -> bool:
+        """Whether anything under ``prefix`` (``tensors.h_n``) differs."""
+        return any(d.path.startswith(prefix) for d in self.differences)
+
+
+def compare(a: Result, b: Result) -> Comparison:
+    """Runs A and B side by side: what differs in their structure, then in their numbers."""
+    values = [v for v in value_differences(a, b) if v.relation != "equal"]
+    return Comparison(a, b, (*structural_differences(a, b), *values))
+
+
+def settings(result: Result) -> dict[str, object]:
+    """A run's settings by the names (and in the order) its JSON document's ``config`` has them."""
+    c = result.config
+    return {
+        "cell": c.cell,
+        "input_size": result.input_size,
+        "hidden_size": c.hidden_size,
+        "num_layers": c.num_layers,
+        "bidirectional": c.bidirectional,
+        "batch_first": c.batch_first,
+        "nonlinearity": c.nonlinearity,
+        "bias": c.bias,
+        "proj_size": c.proj_size,
+        "padding": c.padding,
+        "seed": c.seed,
+        "dtype": c.dtype,
+        "device": c.device,
+        "tokenizer": result.tokenizer,
+        "dropout": c.dropout,
+        "embed": c.embed,
+        "initial_state": c.initial_state,
+    }
+
+
+def structural_differences(a: Result, b: Result) -> list[Difference]:
+    """Every setting and the call, then each tensor's presence, shape and axes (in the order they
+    flow), then the parameter count, wherever A and B differ."""
+    mine, theirs = settings(a), settings(b)
+    found = [Difference(f"config.{key}", mine[key], theirs[key]) for key in mine if mine[key] != theirs[key]]
+    if a.call != b.call:
+        found.append(Difference("call", a.call, b.call))
+    for name in flow_order(a.tensors, b.tensors):
+        ta, tb = a.tensors.get(name), b.tensors.get(name)
+        if ta is None or tb is None:
+            shape_a, shape_b = (None if t is None else t.shape for t in (ta, tb))
+            found.append(Difference(f"tensors.{name}", shape_a, shape_b))
+            continue
+        if ta.shape != tb.shape:
+            found.append(Difference(f"tensors.{name}.shape", ta.shape, tb.shape))
+        if ta.layout.axes != tb.layout.axes:
+            found.append(Difference(f"tensors.{name}.axes", ta.layout.axes, tb.layout.axes))
+    if a.parameter_count != b.parameter_count:
+        found.append(Difference("parameter_count", a.parameter_count, b.parameter_count))
+    return found
 
 
 def value_differences(a: Result, b: Result) -> list[ValueDifference]:
@@ -39,13 +132,13 @@ def value_differences(a: Result, b: Result) -> list[ValueDifference]:
         pa, pb = params_a.get(name), params_b.get(name)
         if pa is None or pb is None or pa.shape != pb.shape:
             shape_a, shape_b = (None if p is None else p.shape for p in (pa, pb))
-            found.append(ValueDifference(f"parameters.{name}", "different", None, [], shape_a, shape_b))
+            found.append(ValueDifference(f"parameters.{name}", "different", None, (), shape_a, shape_b))
             continue
         diff = agreeing_diff(pa.values.double(), pb.values.double())
         top = float(diff.max()) if diff.numel() else 0.0
         scale = float(pa.values.double().abs().max()) if pa.numel else 0.0
         relation: Relation = "equal" if top <= atol + rtol * scale else "different"
-        found.append(ValueDifference(f"parameters.{name}.values", relation, top, [], pa.shape, pb.shape))
+        found.append(ValueDifference(f"parameters.{name}.values", relation, top, (), pa.shape, pb.shape))
     return found
 
 
@@ -56,7 +149,7 @@ def _tensor(a: Result, b: Result, name: str) -> ValueDifference:
     path = f"tensors.{name}.values"
     ma, mb = a.batch_major(name), b.batch_major(name)
     if ma.shape != mb.shape:
-        return ValueDifference(path, "different", None, list(a.words), ta.shape, tb.shape)
+        return ValueDifference(path, "different", None, tuple(a.words), ta.shape, tb.shape)
     diff = agreeing_diff(ma.double(), mb.double())
     reduce = list(range(1, diff.dim()))  # every axis but the batch, which batch_major put first
     per_word = diff.amax(dim=reduce) if reduce else diff
@@ -65,9 +158,9 @@ def _tensor(a: Result, b: Result, name: str) -> ValueDifference:
     differs = [w for w, (d, v) in enumerate(zip(per_word.tolist(), bound.tolist(), strict=True)) if d > atol + rtol * v]
     top = float(per_word.max()) if per_word.numel() else 0.0
     if differs:
-        return ValueDifference(path, "different", top, [a.words[w] for w in differs], ta.shape, tb.shape)
+        return ValueDifference(path, "different", top, tuple(a.words[w] for w in differs), ta.shape, tb.shape)
     same_layout = ta.layout.axes == tb.layout.axes
-    return ValueDifference(path, "equal" if same_layout else "transposed", top, [], ta.shape, tb.shape)
+    return ValueDifference(path, "equal" if same_layout else "transposed", top, (), ta.shape, tb.shape)
 
 
 def _tolerances(a: Result, b: Result) -> tuple[float, float]:

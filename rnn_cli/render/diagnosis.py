@@ -14,7 +14,7 @@ from ..core.diagnose import Diagnosis
 from .document_types import SCHEMA_VERSION, DiagnosisDoc, DiagnosisDocument
 
 if TYPE_CHECKING:
-    from rich.console import Group
+    from rich.console import Group, RenderableType
     from rich.text import Text
 
 #: The widest line of code shown: indented by 2, it fits 80 columns unfolded.
@@ -90,12 +90,10 @@ def diagnosis_document(d: Diagnosis) -> DiagnosisDocument:
 
 def diagnosis_report(d: Diagnosis) -> Group:
     """The diagnosis for a person: what torch said, why, the fix, the axes, and the live run."""
-    from rich.console import Group, RenderableType
+    from rich.console import Group
     from rich.padding import Padding
-    from rich.table import Table
     from rich.text import Text
 
-    from .blocks import section, titled_table
     from .visible import visible
 
     parts: list[RenderableType] = [
@@ -104,43 +102,13 @@ def diagnosis_report(d: Diagnosis) -> Group:
         Text(),
         Text("Why", style="bold"),
         Padding(Text(visible(d.cause)), (0, 0, 0, 2)),
-    ]
-    if d.axes:
-        table: Table = titled_table("Axis by axis: what torch wanted, what it got")
-        table.add_column("axis", justify="right")
-        table.add_column("what it holds")
-        table.add_column("wanted", justify="right")
-        table.add_column("got", justify="right")
-        table.add_column("")
-        for a in d.axes:
-            mark = Text("✓", style="green") if a.agrees else Text("✗", style="bold red")
-            table.add_row(
-                str(a.axis),
-                Text(a.name),
-                "" if a.expected is None else str(a.expected),
-                "—" if a.got is None else str(a.got),
-                mark,
-            )
-        parts.append(section(table))
-        whys = [Text.assemble((f"axis {a.axis}: ", "dim"), a.why) for a in d.axes if a.why]
-        if whys:
-            parts.append(Padding(Group(*whys), (0, 0, 0, 2)))
-    parts += [
+        *_axes(d),
         Text(),
         Text("Fix", style="bold"),
         Padding(Group(Text(visible(d.fix)), _code(fitted(visible(d.fix_code)), style="cyan")), (0, 0, 0, 2)),
         Text(),
         Text("Reproduced live, with the smallest configuration the message implies", style="bold"),
-    ]
-    if d.reproduced is not None:
-        verdict = ("✓ the same message", "bold green") if d.same else ("✗ another message", "bold red")
-        live = Text.assemble(
-            (f"{d.reproduced_as}: ", "dim"), visible(d.reproduced), "\n", verdict, (f" {d.note}" if d.note else "")
-        )
-        parts.append(Padding(live, (0, 0, 0, 2)))
-    else:
-        parts.append(Padding(Text(visible(d.note or "not reproduced"), style="yellow"), (0, 0, 0, 2)))
-    parts += [
+        Padding(_live(d), (0, 0, 0, 2)),
         Text(),
         Text("The script (rnn-shapes --diagnose ... --code prints it alone)", style="bold"),
         Padding(_code(diagnosis_script(d).rstrip("\n")), (0, 0, 0, 2)),
@@ -151,6 +119,48 @@ def diagnosis_report(d: Diagnosis) -> Group:
             Text(f"also in the text: {', '.join(d.others)} (give that message alone to see it)", style="dim"),
         ]
     return Group(*parts)
+
+
+def _axes(d: Diagnosis) -> list[RenderableType]:
+    """Axis by axis, what torch wanted and what it got, and why each axis holds what it does;
+    nothing when the message names no axes."""
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from .blocks import section, titled_table
+
+    if not d.axes:
+        return []
+    table = titled_table("Axis by axis: what torch wanted, what it got")
+    table.add_column("axis", justify="right")
+    table.add_column("what it holds")
+    table.add_column("wanted", justify="right")
+    table.add_column("got", justify="right")
+    table.add_column("")
+    for a in d.axes:
+        mark = Text("✓", style="green") if a.agrees else Text("✗", style="bold red")
+        expected, got = "" if a.expected is None else str(a.expected), "—" if a.got is None else str(a.got)
+        table.add_row(str(a.axis), Text(a.name), expected, got, mark)
+    parts: list[RenderableType] = [section(table)]
+    whys = [Text.assemble((f"axis {a.axis}: ", "dim"), a.why) for a in d.axes if a.why]
+    if whys:
+        parts.append(Padding(Group(*whys), (0, 0, 0, 2)))
+    return parts
+
+
+def _live(d: Diagnosis) -> Text:
+    """What the live run of the reproduction said, and whether it is the message given."""
+    from rich.text import Text
+
+    from .visible import visible
+
+    if d.reproduced is None:
+        return Text(visible(d.note or "not reproduced"), style="yellow")
+    verdict = ("✓ the same message", "bold green") if d.same else ("✗ another message", "bold red")
+    return Text.assemble(
+        (f"{d.reproduced_as}: ", "dim"), visible(d.reproduced), "\n", verdict, (f" {d.note}" if d.note else "")
+    )
 
 
 def _code(text: str, style: str = "") -> Text:

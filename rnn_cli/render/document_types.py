@@ -7,11 +7,13 @@ metadata carries what a Python type cannot say: a minimum, a minimum length, a s
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypedDict, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
 
 from ..core.config import Cell, Direction, Dtype, InitialState, Nonlinearity, Padding, Source, Tokenizer
 from ..core.diagnose import Kind as DiagnosisKind
+from ..core.layout import TENSORS
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -49,22 +51,24 @@ class TensorDoc(_TensorRequired, total=False):
     values: Values
 
 
-def tensor_map(tensors: TensorsDoc) -> dict[str, TensorDoc]:
-    """The tensors of a document by name, for code that walks them all."""
-    return cast(dict[str, TensorDoc], tensors)
+def _tensors_doc() -> Any:
+    """The document's ``tensors`` as the schema sees it: a key per tensor ``TENSORS`` declares,
+    in the order they flow, those every run has first (required), then the others (optional)."""
+    every = {spec.name: TensorDoc for spec in TENSORS if spec.when is None}
+    some = {spec.name: TensorDoc for spec in TENSORS if spec.when is not None}
+    required = TypedDict("_TensorsRequired", every)  # type: ignore[misc]
+
+    def body(namespace: dict[str, Any]) -> None:
+        namespace.update(__annotations__=some, __module__=__name__)
+
+    return types.new_class("TensorsDoc", (required,), {"total": False}, body)
 
 
-class _TensorsRequired(TypedDict):
-    input: TensorDoc
-    output: TensorDoc
-    h_n: TensorDoc
-
-
-class TensorsDoc(_TensorsRequired, total=False):
-    embedded: TensorDoc
-    h_0: TensorDoc
-    c_0: TensorDoc
-    c_n: TensorDoc
+if TYPE_CHECKING:
+    #: Tensor name -> its entry (the schema names each one; see ``_tensors_doc``).
+    TensorsDoc = dict[str, TensorDoc]
+else:
+    TensorsDoc = _tensors_doc()
 
 
 class ConfigDoc(TypedDict):

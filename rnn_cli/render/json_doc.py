@@ -8,18 +8,26 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import TYPE_CHECKING, Any, cast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from ..core.result import GivenFacts, Result
+from ..core.result import Cost, GivenFacts, Idiom, PackedFacts, Result
 from .document_types import (
     SCHEMA_VERSION,
+    ConfigDoc,
+    CostDoc,
     Document,
     GivenDoc,
+    IdentityDoc,
+    IdiomDoc,
+    PackedDoc,
     ParameterDoc,
     TensorDoc,
     TensorsDoc,
     TraceStepDoc,
+    VerificationDoc,
 )
+from .notes import tensor_note
 from .numbers import json_values
 
 if TYPE_CHECKING:
@@ -60,36 +68,112 @@ def document(result: Result, *, values: bool = True, scan: bool = True, arrays: 
     non-finite values (printed as null, counted in ``non_finite``); without it the caller must
     be ready for the strict encoder to refuse.
     """
-    config = result.config
     cost = result.cost
     assert cost is not None, "every run measures its cost"
-    non_finite: dict[str, int] = {}
+    listed = _Values(scan, arrays) if values else None
+    tensors, parameters = tensors_document(result, listed), parameters_document(result, listed)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "words": result.words,
+        "tokens": result.tokens,
+        "lengths": result.lengths,
+        "vocabulary": result.vocabulary,
+        "config": config_document(result),
+        "call": result.call,
+        "tensors": tensors,
+        "h_n_rows": [
+            {"index": i, "layer": layer, "direction": direction} for i, (layer, direction) in enumerate(result.h_n_rows)
+        ],
+        "batch_sizes": result.batch_sizes,
+        "last_step": result.last_step,
+        "identities": identities_document(result),
+        "parameters": parameters,
+        "parameter_count": result.parameter_count,
+        "parameter_bytes": result.parameter_bytes,
+        "verification": verification_document(result),
+        "trace": trace_document(result) if result.trace else None,
+        "non_finite": {} if listed is None else listed.non_finite,
+        "idioms": [idiom_document(i) for i in result.idioms],
+        "packed": packed_document(result.packed),
+        "padding_effects": None
+        if result.padding_effects is None
+        else [
+            {"word": e.word, "pad_steps": e.pad_steps, "h_n_max_abs_diff": finite_or_none(e.h_n_max_abs_diff)}
+            for e in result.padding_effects
+        ],
+        "source": result.source,
+        "cost": cost_document(cost),
+        "warnings": [{"category": w.category, "message": w.message, "meaning": w.meaning} for w in result.warnings],
+        "given": given_document(result.given),
+    }
 
-    def tensor_values(name: str, tensor: torch.Tensor) -> Any:
-        if arrays is not None:  # document_text: text goes in as a placeholder, replaced after encoding
+
+@dataclass
+class _Values:
+    """How a document lists tensors' values: as placeholders whose text goes into ``arrays``
+    (``document_text``), as plain lists, or scanned for non-finite values (null, counted)."""
+
+    scan: bool
+    arrays: list[str] | None
+    #: Tensor name -> how many of its values were not finite (written as null).
+    non_finite: dict[str, int] = field(default_factory=dict)
+
+    def of(self, name: str, tensor: torch.Tensor) -> Any:
+        if self.arrays is not None:  # document_text: text goes in as a placeholder, replaced after encoding
             listed = json_values(tensor)
             if not isinstance(listed, str):
                 return listed
-            arrays.append(listed)
-            return f"\x00{len(arrays) - 1}"
-        if not scan:
+            self.arrays.append(listed)
+            return f"\x00{len(self.arrays) - 1}"
+        if not self.scan:
             return tensor.tolist()
         listed, bad = plain_values(tensor)
         if bad:
-            non_finite[name] = bad
+            self.non_finite[name] = bad
         return listed
 
-    tensors: dict[str, TensorDoc] = {}
+
+def config_document(result: Result) -> ConfigDoc:
+    config = result.config
+    return {
+        "cell": config.cell,
+        "input_size": result.input_size,
+        "hidden_size": config.hidden_size,
+        "num_layers": config.num_layers,
+        "bidirectional": config.bidirectional,
+        "batch_first": config.batch_first,
+        "nonlinearity": config.nonlinearity,
+        "bias": config.bias,
+        "proj_size": config.proj_size,
+        "padding": config.padding,
+        "seed": config.seed,
+        "dtype": config.dtype,
+        "device": config.device,
+        "tokenizer": result.tokenizer,
+        "dropout": config.dropout,
+        "embed": config.embed,
+        "initial_state": config.initial_state,
+    }
+
+
+def tensors_document(result: Result, listed: _Values | None) -> TensorsDoc:
+    """Each tensor's shape, axes, the docs' symbols and its note; its values unless ``listed`` is None."""
+    tensors: TensorsDoc = {}
     for name, facts in result.tensors.items():
         entry: TensorDoc = {
             "shape": list(facts.shape),
             "axes": list(facts.layout.axes),
             "symbols": list(facts.layout.symbols),
-            "note": facts.layout.note,
+            "note": tensor_note(facts.layout),
         }
-        if values:
-            entry["values"] = tensor_values(name, facts.values)
+        if listed is not None:
+            entry["values"] = listed.of(name, facts.values)
         tensors[name] = entry
+    return tensors
+
+
+def parameters_document(result: Result, listed: _Values | None) -> list[ParameterDoc]:
+    """Each parameter's name, shape, symbols, size and gates; its values unless ``listed`` is None."""
     parameters: list[ParameterDoc] = []
     for p in result.parameters:
         parameter: ParameterDoc = {
@@ -99,115 +183,76 @@ def document(result: Result, *, values: bool = True, scan: bool = True, arrays: 
             "numel": p.numel,
             "gates": list(p.gates) or None,
         }
-        if values:
-            parameter["values"] = tensor_values(p.name, p.values)
+        if listed is not None:
+            parameter["values"] = listed.of(p.name, p.values)
         parameters.append(parameter)
-    v = result.verification
+    return parameters
+
+
+def identities_document(result: Result) -> list[IdentityDoc]:
+    return [
+        {
+            "direction": i.direction,
+            "h_n_row": i.h_n_row,
+            "output_steps": i.output_steps,
+            "holds": i.holds,
+            "max_abs_diff": finite_or_none(i.max_abs_diff),
+            "failing_words": i.failing_words,
+        }
+        for i in result.identities
+    ]
+
+
+def verification_document(result: Result) -> VerificationDoc:
+    """torch's answer against the hand-written recurrence, and how it was checked."""
+    v, dtype = result.verification, result.config.dtype
+    sampled = f"; the first {v.words_checked} words of a very large run" if v.words_checked < len(result.words) else ""
     return {
-        "schema_version": SCHEMA_VERSION,
-        "words": result.words,
-        "tokens": result.tokens,
-        "lengths": result.lengths,
-        "vocabulary": result.vocabulary,
-        "config": {
-            "cell": config.cell,
-            "input_size": result.input_size,
-            "hidden_size": config.hidden_size,
-            "num_layers": config.num_layers,
-            "bidirectional": config.bidirectional,
-            "batch_first": config.batch_first,
-            "nonlinearity": config.nonlinearity,
-            "bias": config.bias,
-            "proj_size": config.proj_size,
-            "padding": config.padding,
-            "seed": config.seed,
-            "dtype": config.dtype,
-            "device": config.device,
-            "tokenizer": result.tokenizer,
-            "dropout": config.dropout,
-            "embed": config.embed,
-            "initial_state": config.initial_state,
-        },
-        "call": result.call,
-        "tensors": cast(TensorsDoc, tensors),
-        "h_n_rows": [
-            {"index": i, "layer": layer, "direction": direction} for i, (layer, direction) in enumerate(result.h_n_rows)
-        ],
-        "batch_sizes": result.batch_sizes,
-        "last_step": result.last_step,
-        "identities": [
-            {
-                "direction": i.direction,
-                "h_n_row": i.h_n_row,
-                "output_steps": i.output_steps,
-                "holds": i.holds,
-                "max_abs_diff": finite_or_none(i.max_abs_diff),
-                "failing_words": i.failing_words,
-            }
-            for i in result.identities
-        ],
-        "parameters": parameters,
-        "parameter_count": result.parameter_count,
-        "parameter_bytes": result.parameter_bytes,
-        "verification": {
-            "ok": v.ok,
-            "max_abs_diff": finite_or_none(v.max_abs_diff),
-            "per_tensor": {k: finite_or_none(x) for k, x in v.per_tensor.items()},
-            "atol": v.atol,
-            "rtol": v.rtol,
-            "method": f"documented equations, step by step in {config.dtype}, from the module's own parameters"
-            + (
-                f"; the first {v.words_checked} words of a very large run"
-                if v.words_checked < len(result.words)
-                else ""
-            ),
-            "words_checked": v.words_checked,
-        },
-        "trace": trace_document(result) if result.trace else None,
-        "non_finite": non_finite,
-        "idioms": [
-            {
-                "expression": i.expression,
-                "shape": None if i.shape is None else list(i.shape),
-                "final_state": i.final_state,
-                "error": i.error,
-                "note": i.note,
-                "value": None if i.value is None else finite_or_none(i.value),
-                "returns": None
-                if i.returns is None
-                else [{"name": name, "shape": list(shape)} for name, shape in i.returns],
-                "topic": i.topic,
-                "holds": i.holds,
-                "user": i.user,
-            }
-            for i in result.idioms
-        ],
-        "packed": None
-        if result.packed is None
-        else {
-            "data_shape": list(result.packed.data_shape),
-            "batch_sizes": result.packed.batch_sizes,
-            "sorted_indices": result.packed.sorted_indices,
-            "unsorted_indices": result.packed.unsorted_indices,
-        },
-        "padding_effects": None
-        if result.padding_effects is None
-        else [
-            {"word": e.word, "pad_steps": e.pad_steps, "h_n_max_abs_diff": finite_or_none(e.h_n_max_abs_diff)}
-            for e in result.padding_effects
-        ],
-        "source": result.source,
-        "cost": {
-            "parameters": cost.parameters,
-            "parameter_bytes": cost.parameter_bytes,
-            "mult_adds": cost.mult_adds,
-            "activation_bytes": cost.activation_bytes,
-            "forward_seconds": cost.forward_seconds,
-            "threads": cost.threads,
-            "timing": cost.timing,
-        },
-        "warnings": [{"category": w.category, "message": w.message, "meaning": w.meaning} for w in result.warnings],
-        "given": given_document(result.given),
+        "ok": v.ok,
+        "max_abs_diff": finite_or_none(v.max_abs_diff),
+        "per_tensor": {k: finite_or_none(x) for k, x in v.per_tensor.items()},
+        "atol": v.atol,
+        "rtol": v.rtol,
+        "method": f"documented equations, step by step in {dtype}, from the module's own parameters" + sampled,
+        "words_checked": v.words_checked,
+    }
+
+
+def idiom_document(i: Idiom) -> IdiomDoc:
+    return {
+        "expression": i.expression,
+        "shape": None if i.shape is None else list(i.shape),
+        "final_state": i.final_state,
+        "error": i.error,
+        "note": i.note,
+        "value": None if i.value is None else finite_or_none(i.value),
+        "returns": None if i.returns is None else [{"name": name, "shape": list(shape)} for name, shape in i.returns],
+        "topic": i.topic,
+        "holds": i.holds,
+        "user": i.user,
+    }
+
+
+def packed_document(packed: PackedFacts | None) -> PackedDoc | None:
+    if packed is None:
+        return None
+    return {
+        "data_shape": list(packed.data_shape),
+        "batch_sizes": packed.batch_sizes,
+        "sorted_indices": packed.sorted_indices,
+        "unsorted_indices": packed.unsorted_indices,
+    }
+
+
+def cost_document(cost: Cost) -> CostDoc:
+    return {
+        "parameters": cost.parameters,
+        "parameter_bytes": cost.parameter_bytes,
+        "mult_adds": cost.mult_adds,
+        "activation_bytes": cost.activation_bytes,
+        "forward_seconds": cost.forward_seconds,
+        "threads": cost.threads,
+        "timing": cost.timing,
     }
 
 

@@ -97,67 +97,86 @@ def _needs(result: Result) -> str:
 
 
 def script(result: Result) -> str:
+    """The script, in the order it runs: the input, the module (and embedding), the run, then a
+    line printing each tensor's shape and axes."""
+    vocab_size = _vocab_size(result)
+    return "".join(
+        [
+            HEADER.format(call=result.call, what=_what(result), needs=_needs(result), imports=_imports(result)),
+            _source(result, vocab_size),
+            _module(result, vocab_size),
+            _running(result),
+            _printing(result),
+        ]
+    )
+
+
+def _vocab_size(result: Result) -> int | None:
+    """How many tokens the one-hot rows (or the embedding's ids) range over; None for input
+    that is not made of tokens (random features, the caller's batch)."""
+    if result.source == "words":
+        return len(result.vocabulary)
+    if result.source == "random tokens":
+        return _embedding_rows(result) - 1 if result.config.embed else result.input_size
+    return None
+
+
+def _source(result: Result, vocab_size: int | None) -> str:
+    """The input as the tool made it: the words' tokens, seeded random tokens or features, or
+    the caller's batch; then tokens become one-hot rows, or ids for the embedding."""
     c = result.config
-    axes = {name: ", ".join(f.layout.axes) for name, f in result.tensors.items()}
-    bf = "True" if c.batch_first else "False"
-    lines = [
-        HEADER.format(
-            call=result.call,
-            what=_what(result),
-            needs=_needs(result),
-            imports=_imports(result),
-        )
-    ]
-    vocab_size = len(result.vocabulary) if result.source == "words" else None
     if result.source == "words":
         tokenizer = "grapheme clusters (NFC)" if result.tokenizer == "graphemes" else "code points"
-        lines.append(
-            WORDS.format(words=result.words, tokens=result.tokens, vocabulary=result.vocabulary, tokenizer=tokenizer)
-        )
+        made = WORDS.format(words=result.words, tokens=result.tokens, vocabulary=result.vocabulary, tokenizer=tokenizer)
     elif result.source == "random tokens":
-        vocab_size = _embedding_rows(result) - 1 if c.embed else result.input_size
-        lines.append(
-            RANDOM_TOKENS.format(lengths=result.lengths, vocab_size=vocab_size, seed=_seed(c.seed, TOKENS_SEED))
-        )
+        made = RANDOM_TOKENS.format(lengths=result.lengths, vocab_size=vocab_size, seed=_seed(c.seed, TOKENS_SEED))
     elif result.source == "given tensor":
-        lines.append(_given_input(result))
+        made = _given_input(result)
     else:
-        lines.append(
-            RANDOM_FEATURES.format(
-                lengths=result.lengths, width=result.input_size, seed=_seed(c.seed, TOKENS_SEED), dtype=c.dtype
-            )
-        )
+        seed = _seed(c.seed, TOKENS_SEED)
+        made = RANDOM_FEATURES.format(lengths=result.lengths, width=result.input_size, seed=seed, dtype=c.dtype)
     if vocab_size is not None and c.embed:
-        lines.append(EMBEDDED.format(vocab_size=vocab_size))
+        made += EMBEDDED.format(vocab_size=vocab_size)
     elif vocab_size is not None:
-        lines.append(ONE_HOT.format(vocab_size=vocab_size, dtype=c.dtype))
-    lines.append(
+        made += ONE_HOT.format(vocab_size=vocab_size, dtype=c.dtype)
+    return made
+
+
+def _module(result: Result, vocab_size: int | None) -> str:
+    """The recurrent module (with the caller's constructor and weights, if any), the embedding
+    in front when there is one, and what goes in: ``fed``, in the module's layout."""
+    c = result.config
+    bf = "True" if c.batch_first else "False"
+    made = (
         f"\n{_as_written(result)}torch.manual_seed({c.seed})\nrnn = {_rnn_call(result)}\n"
         f"{_weights(result)}rnn.eval()  # inference: dropout does nothing\n"
     )
     if c.embed and vocab_size is not None:
-        lines.append(
-            EMBEDDING.format(
-                rows=vocab_size + 1,
-                embed=c.embed,
-                vocab_size=vocab_size,
-                dtype=c.dtype,
-                embedding_seed=_seed(c.seed, EMBEDDING_SEED),
-            )
+        made += EMBEDDING.format(
+            rows=vocab_size + 1,
+            embed=c.embed,
+            vocab_size=vocab_size,
+            dtype=c.dtype,
+            embedding_seed=_seed(c.seed, EMBEDDING_SEED),
         )
         first = "input_data = ids" if c.batch_first else "input_data = ids.T.contiguous()  # (seq, batch)"
-        lines.append(f"{first}\nwith torch.no_grad():\n    embedded = embedding(input_data)\nfed = embedded\n")
-    elif result.source == "given tensor":
-        lines.append("fed = input_data\n")
-    else:
-        first = "input_data = batch" if c.batch_first else "input_data = batch.transpose(0, 1).contiguous()"
-        lines.append(f"{first}  # batch_first={bf}\nfed = input_data\n")
-    state = ""
+        return made + f"{first}\nwith torch.no_grad():\n    embedded = embedding(input_data)\nfed = embedded\n"
+    if result.source == "given tensor":
+        return made + "fed = input_data\n"
+    first = "input_data = batch" if c.batch_first else "input_data = batch.transpose(0, 1).contiguous()"
+    return made + f"{first}  # batch_first={bf}\nfed = input_data\n"
+
+
+def _running(result: Result) -> str:
+    """The initial state when passed, then the run: packed, or the padded batch as it is."""
+    c = result.config
+    bf = "True" if c.batch_first else "False"
+    made, state = "", ""
     if c.initial_state != "default":
-        lines.append(_initial(result))
+        made = _initial(result)
         state = ", (h_0, c_0)" if c.cell == "lstm" else ", h_0"
     if c.padding == "packed":
-        lines.append(
+        made += (
             "with torch.no_grad():\n"
             f"    packed = pack_padded_sequence(fed, lengths, batch_first={bf}, enforce_sorted=False)\n"
             f"    packed_output, state = rnn(packed{state})\n"
@@ -166,11 +185,17 @@ def script(result: Result) -> str:
     else:
         plain = len(set(result.lengths)) == 1
         why = "one plain batch: every word has the same length" if plain else "zero padding runs through the cell"
-        lines.append(f"with torch.no_grad():\n    output, state = rnn(fed{state})  # {why}\n")
-    lines.append("h_n, c_n = state\n" if c.cell == "lstm" else "h_n = state\n")
+        made += f"with torch.no_grad():\n    output, state = rnn(fed{state})  # {why}\n"
+    return made + ("h_n, c_n = state\n" if c.cell == "lstm" else "h_n = state\n")
+
+
+def _printing(result: Result) -> str:
+    """A line per tensor, in the order they flow: its name, its shape, and its axes by name."""
     variables = {"input": "input_data", "embedded": "embedded"}
-    for name in result.tensors:
-        lines.append(f'print("{name:<8}", tuple({variables.get(name, name)}.shape), "axes {axes[name]}")\n')
+    lines = []
+    for name, facts in result.tensors.items():
+        axes = ", ".join(facts.layout.axes)
+        lines.append(f'print("{name:<8}", tuple({variables.get(name, name)}.shape), "axes {axes}")\n')
     return "".join(lines)
 
 

@@ -28,6 +28,7 @@ from .blocks import (
     titled_table,
     vector,
 )
+from .notes import tensor_note
 from .visible import visible
 
 
@@ -73,7 +74,7 @@ def shapes_section(result: Result, width: int) -> Group:
                 axes.append(f"\n{symbols} in PyTorch's docs", style="dim")
             row: list[RenderableType] = [facts.name, shape_text(facts.shape), axes]
             row += [symbols] if docs else []
-            row += [facts.layout.note] if notes else []
+            row += [tensor_note(facts.layout)] if notes else []
             made.add_row(*row)
         return made
 
@@ -86,7 +87,7 @@ def shapes_section(result: Result, width: int) -> Group:
     parts: list[RenderableType] = [section(chosen)]
     if len(chosen.columns) < 5:
         for facts in result.tensors.values():
-            parts.append(Text.assemble((f"{facts.name}: ", "bold"), facts.layout.note))
+            parts.append(Text.assemble((f"{facts.name}: ", "bold"), tensor_note(facts.layout)))
     return Group(*parts)
 
 
