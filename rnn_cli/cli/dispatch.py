@@ -11,6 +11,7 @@ from .inputs import gather_words
 from .options import Options
 from .pager import page
 from .streams import note, write_stdout
+from .torch_import import load_torch
 
 if TYPE_CHECKING:
     import typer
@@ -28,6 +29,7 @@ def dispatch(options: Options, ctx: typer.Context) -> int:
     if options.tui:
         from .tui.launch import run_explorer
 
+        load_torch()
         return run_explorer(options)
     if options.batch:
         from .batch import batch_from_stdin
@@ -40,11 +42,14 @@ def dispatch(options: Options, ctx: typer.Context) -> int:
         other = vs_options(options, ctx)
     words = gather_words(options)
     plan = options.plan(words)
+    other_plan = None
     if other is not None:
         try:
             other_plan = other.plan(words)
         except BadInput as error:
             raise BadInput(f"--vs: {error}") from None
+    load_torch()  # every check that needs no torch has passed: now it is needed
+    if other_plan is not None:
         _compare(options, run_plan(plan), run_plan(other_plan))
     else:
         _show_one(options, run_plan(plan))
