@@ -74,17 +74,10 @@ def recurrence(
     p = {k: v.detach() if v.device.type == "cpu" else v.detach().cpu() for k, v in params.items()}
     x = batch.cpu()
     rows = _rows(config, lengths, x.shape[0], x.shape[1], order)
-    if rows.packed:
-        x = x[rows.order]
     traced = [(w, w if rows.position is None else int(rows.position[w])) for w in range(min(trace_words, rows.n))]
-    x = x.transpose(0, 1).contiguous()  # seq-major: each step's rows are one contiguous block
-    layer_input = [x[t, : rows.active[t]] for t in range(rows.steps)]
-    if not whole_layer_projection:
-        layer_rows = None
-    elif rows.packed:
-        layer_rows = torch.cat(layer_input)
-    else:  # seq-major and contiguous already: every step's rows, one after another
-        layer_rows = x.view(rows.steps * rows.n, x.shape[2])
+    running = _step_rows(x, rows)
+    layer_input = [running[rows.offsets[t] : rows.offsets[t + 1]] for t in range(rows.steps)]
+    layer_rows = running if whole_layer_projection else None
     width = config.directions * config.out_size
     h_rows: list[torch.Tensor] = []
     c_rows: list[torch.Tensor] = []
@@ -145,6 +138,23 @@ def _rows(config: Config, lengths: torch.Tensor, n: int, steps: int, order: torc
     for k in active:
         offsets.append(offsets[-1] + k)
     return _Rows(n, steps, packed, active, offsets, order, position)
+
+
+def _step_rows(x: torch.Tensor, rows: _Rows) -> torch.Tensor:
+    """Each step's running rows of the batch-major ``x``, one block after another: every word at
+    every step, or packed (longest words first), taken in one gather of only the rows that run."""
+    import torch
+
+    n, steps, width = x.shape
+    if not rows.packed:
+        return x.transpose(0, 1).reshape(steps * n, width)  # seq-major already when batch_first=False
+    assert rows.order is not None
+    if x.is_contiguous():  # batch-major underneath: word w's step t is row w * steps + t
+        flat, word_stride, step_stride = x.reshape(n * steps, width), steps, 1
+    else:  # seq-major underneath (batch_first=False), or made so: row t * n + w
+        flat, word_stride, step_stride = x.transpose(0, 1).reshape(steps * n, width), 1, n
+    index = torch.cat([rows.order[:k] * word_stride + t * step_stride for t, k in enumerate(rows.active)])
+    return flat[index]
 
 
 @dataclass(frozen=True)
