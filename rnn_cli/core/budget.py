@@ -54,13 +54,6 @@ PLOT_BYTES_PER_POINT = 200
 PLOT_WORDS = PLOT_UNITS = 8
 
 
-def estimate_bytes(config: Config, lengths: list[int], vocab_size: int, *, values: bool, trace_words: int = 0) -> int:
-    """An upper-side estimate of the peak bytes of a run, verification and output included."""
-    return estimate_from(
-        config, len(lengths), max(lengths), sum(lengths), vocab_size, values=values, trace_words=trace_words
-    )
-
-
 def estimate_from(
     config: Config,
     n: int,
@@ -173,11 +166,6 @@ STEP_WORK = 1_000_000
 MAX_CELLS = 1_000
 
 
-def work_from(config: Config, n: int, steps: int, tokens: int, input_size: int) -> int:
-    """A run's work: its forward's multiply-adds, and STEP_WORK for each sequential cell step."""
-    return mult_adds_from(config, n, steps, tokens, input_size) + sequential_steps(config, steps) * STEP_WORK
-
-
 def sequential_steps(config: Config, steps: int) -> int:
     """Cell steps that must follow one another: layers × directions × longest word."""
     return config.num_layers * config.directions * steps
@@ -223,11 +211,14 @@ def check_memory(estimate: int, limit: int, names: Mapping[str, str] | None = No
 
 
 def human_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+    """A size in binary units: 512 B, 1.5 KiB, ... up to PiB however large."""
+    if n < 1024:
+        return f"{n:.0f} B"
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
         n /= 1024
-    raise AssertionError("unreachable")
+        if n < 1024:
+            return f"{n:.1f} {unit}"
+    return f"{n / 1024:.1f} PiB"
 
 
 def human_count(n: int) -> str:

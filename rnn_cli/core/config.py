@@ -139,11 +139,12 @@ def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
         raise BadInput(f"{name} must be one of {', '.join(allowed)} (got {quoted(value)})")
 
 
-def _whole(name: str, value: object, *, low: int, high: int | None = None) -> None:
+def _whole(name: str, value: object, *, low: int, high: int) -> None:
+    """Refuse anything but a whole number from ``low`` to ``high`` (a bool is not one)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadInput(f"{name} must be a whole number (got {quoted(value)})")
     if value < low:
         raise BadInput(f"{name} must be at least {low} (got {quoted(value)})")
-    if high is not None and value > high:
+    if value > high:
         limit = "2**63 - 1, the largest size torch holds" if high == MAX_SIZE else f"{high}"
         raise BadInput(f"{name} must be at most {limit} (got {quoted(value)})")

@@ -296,115 +296,167 @@ def _input_size(match: re.Match[str], ctx: _Context) -> Diagnosis:
 
 # hidden / hidden[0] / hidden[1] size ----------------------------------------------------------------
 
+_H_OUT = "H_out: hidden_size, or proj_size when projecting"
+
+
+@dataclass(frozen=True)
+class _State:
+    """The state a hidden-size message is about. torch words the three alike, told apart only by
+    the index after ``hidden``: none for an RNN's or GRU's h_0, [0] an LSTM's h_0, [1] its c_0."""
+
+    kind: Kind
+    title: str
+    tensor: str
+    #: What the last axis holds, and the shape's name in torch's docs.
+    last: str
+    shape_name: str
+    #: Where in the LSTM's (h_0, c_0) the wrong tensor is; None: the single h_0 of an RNN or GRU.
+    wrong_at: int | None
+
+
+_STATES: dict[str | None, _State] = {
+    None: _State("hidden_size", "h_0 of the wrong shape", "h_0", _H_OUT, "(D*num_layers, N, H_out)", None),
+    "0": _State(
+        "hidden0_size", "an LSTM's h_0 (hidden[0]) of the wrong shape", "h_0", _H_OUT, "(D*num_layers, N, H_out)", 0
+    ),
+    "1": _State(
+        "hidden1_size",
+        "an LSTM's c_0 (hidden[1]) of the wrong shape",
+        "c_0",
+        "H_cell: hidden_size",
+        "(D*num_layers, N, H_cell)",
+        1,
+    ),
+}
+
 
 def _hidden_size(match: re.Match[str], ctx: _Context) -> Diagnosis:
+    """h_0 (or an LSTM's h_0 or c_0) whose shape is not the one the module and input call for."""
+    state = _STATES[match["which"]]
+    cell = ctx.cell("RNN", ("RNN", "GRU")) if state.wrong_at is None else "LSTM"
+    expected, got = _ints(match["expected"]), _ints(match["got"])
+    rows, batch, width = expected
+    tensor = state.tensor
+    cause = (
+        f"torch wants {tensor} of {state.shape_name} = {tuple(expected)} for this module and input, and got "
+        f"{got}. " + "; ".join(_hidden_reasons(state, expected, got))
+    )
+    return Diagnosis(
+        state.kind,
+        "error",
+        "RuntimeError",
+        state.title,
+        match.group(0),
+        cause,
+        f"give {tensor} the shape {tuple(expected)}: D*num_layers rows, the batch on axis 1, the units last",
+        f"{tensor} = torch.zeros({rows}, batch_size, {width})  # batch on axis 1, always",
+        expected,
+        got,
+        {"rows": rows, "batch": batch, "width": width},
+        _hidden_axes(state, expected, got),
+        _hidden_reproduction(state, cell, expected, got),
+    )
+
+
+def _hidden_axes(state: _State, expected: list[int], got: list[int]) -> list[AxisFact]:
+    """What each of the state's three axes holds and where torch takes its size from, so the
+    table can say which axis disagrees (None where the given state has no such axis)."""
+    rows, _, width = expected
+    layers = f"num_layers={rows}" + (f", or num_layers={rows // 2} with bidirectional=True" if rows % 2 == 0 else "")
+    names = ["D*num_layers (layers x directions)", "batch (N)", state.last.split(":")[0]]
+    whys = [
+        f"one row per layer and direction: D*num_layers = {rows} ({layers})",
+        f"the batch of the input, on axis 1 of {state.tensor} always, even with batch_first=True "
+        f"(input.size(0) with batch_first=True, input.size(1) without, batch_sizes[0] for a PackedSequence)",
+        f"{state.last} = {width}",
+    ]
+    return [AxisFact(k, names[k], expected[k], got[k] if k < len(got) else None, whys[k]) for k in range(3)]
+
+
+def _hidden_reasons(state: _State, expected: list[int], got: list[int]) -> list[str]:
+    """Why the given state has the shape it has, from the way the shapes differ: not 3 axes, the
+    batch first (batch_first does not apply to states), else each axis that disagrees."""
+    tensor = state.tensor
+    if len(got) != 3:
+        return [
+            f"{tensor} has {len(got)} axes; it needs 3, {state.shape_name}, even for one layer"
+            + (": add the layers axis with unsqueeze(0)" if len(got) == 2 else "")
+        ]
+    rows, batch, _ = expected
+    if (got[0], got[1]) == (batch, rows) and rows != batch:
+        return [
+            f"{tensor} is batch-major, (N, D*num_layers, ...) = {tuple(got)}: batch_first=True changes the "
+            f"input and output only; {tensor} and h_n keep the batch on axis 1"
+        ]
+    return [reason(state, expected[k], got[k]) for k, reason in enumerate(_AXIS_REASONS) if got[k] != expected[k]]
+
+
+def _rows_reason(state: _State, rows: int, got: int) -> str:
+    """Axis 0 is layers times directions: half or twice the rows is a bidirectional layer on one side."""
+    tensor = state.tensor
+    if got * 2 == rows:
+        return (
+            f"axis 0: {tensor} has {got} row{'s' if got != 1 else ''} where the module has "
+            f"{rows}: bidirectional=True doubles the rows (D=2), or num_layers is {rows}"
+        )
+    if rows * 2 == got:
+        return (
+            f"axis 0: {tensor} has {got} rows, twice the module's {rows}: it comes from a "
+            f"bidirectional layer (D=2), e.g. an encoder's h_n fed to a one-direction decoder; "
+            f"bridge the directions (torch.cat((h_n[-2], h_n[-1]), dim=1) through a Linear, or "
+            f"h_n.view({rows}, 2, N, H).sum(1))"
+        )
+    return f"axis 0: {tensor} has {got} rows; the module has D*num_layers = {rows}"
+
+
+def _batch_reason(state: _State, batch: int, got: int) -> str:
+    """Axis 1 is the batch: a larger one is a full batch's state kept for a short last batch, a
+    smaller one often a batch-first input read as steps-first."""
+    tensor = state.tensor
+    if got > batch:
+        return (
+            f"axis 1: {tensor} was made for a batch of {got}, this batch has {batch}: a last "
+            f"batch smaller than the first (a dataset that is not a multiple of the batch size) "
+            f"given the state of a full one. Make {tensor} from the batch at hand, or carry "
+            f"h[:, :{batch}], or DataLoader(..., drop_last=True)"
+        )
+    return (
+        f"axis 1: {tensor} was made for a batch of {got}, this batch has {batch}. If the "
+        f"input is (N, L, H_in) and the module has batch_first=False, torch reads axis 1 (the "
+        f"steps) as the batch: pass batch_first=True, or build {tensor} from the batch size"
+    )
+
+
+def _width_reason(state: _State, width: int, got: int) -> str:
+    """Axis 2 is the units: nothing to guess, only what the module has."""
+    return f"axis 2: {state.tensor} has {got} units; the module's {state.last} = {width}"
+
+
+#: One reason per axis of the state, given the module's size and the state's on that axis.
+_AXIS_REASONS: tuple[Callable[[_State, int, int], str], ...] = (_rows_reason, _batch_reason, _width_reason)
+
+
+def _hidden_reproduction(state: _State, cell: str, expected: list[int], got: list[int]) -> Reproduction:
+    """The module and a batch of the message's sizes, given the wrong state (beside a right c_0 or
+    h_0 for an LSTM). A state that is not 3-D reaches the size check only with a PackedSequence."""
     import torch
     from torch.nn.utils.rnn import pack_padded_sequence
 
-    which = match["which"]
-    expected = _ints(match["expected"])
-    got = _ints(match["got"])
     rows, batch, width = expected
-    if which is None:
-        kind: Kind = "hidden_size"
-        cell = ctx.cell("RNN", ("RNN", "GRU"))
-        tensor, last = "h_0", "H_out: hidden_size, or proj_size when projecting"
-        shape_name = "(D*num_layers, N, H_out)"
-    else:
-        kind = "hidden0_size" if which == "0" else "hidden1_size"
-        cell = "LSTM"
-        tensor = "h_0" if which == "0" else "c_0"
-        last = "H_out: hidden_size, or proj_size when projecting" if which == "0" else "H_cell: hidden_size"
-        shape_name = "(D*num_layers, N, H_out)" if which == "0" else "(D*num_layers, N, H_cell)"
-    names = ["D*num_layers (layers x directions)", "batch (N)", last.split(":")[0]]
-    layers_text = f"num_layers={rows}" + (
-        f", or num_layers={rows // 2} with bidirectional=True" if rows % 2 == 0 else ""
-    )
-    whys = [
-        f"one row per layer and direction: D*num_layers = {rows} ({layers_text})",
-        f"the batch of the input, on axis 1 of {tensor} always, even with batch_first=True "
-        f"(input.size(0) with batch_first=True, input.size(1) without, batch_sizes[0] for a PackedSequence)",
-        f"{last} = {width}",
-    ]
-    axes = [AxisFact(k, names[k], expected[k], got[k] if k < len(got) else None, whys[k]) for k in range(3)]
-    reasons: list[str] = []
-    if len(got) != 3:
-        reasons.append(
-            f"{tensor} has {len(got)} axes; it needs 3, {shape_name}, even for one layer"
-            + (": add the layers axis with unsqueeze(0)" if len(got) == 2 else "")
-        )
-    else:
-        g_rows, g_batch, g_width = got
-        if (g_rows, g_batch) == (batch, rows) and rows != batch:
-            reasons.append(
-                f"{tensor} is batch-major, (N, D*num_layers, ...) = {tuple(got)}: batch_first=True changes the "
-                f"input and output only; {tensor} and h_n keep the batch on axis 1"
-            )
-        else:
-            if g_rows != rows:
-                if g_rows * 2 == rows:
-                    reasons.append(
-                        f"axis 0: {tensor} has {g_rows} row{'s' if g_rows != 1 else ''} where the module has "
-                        f"{rows}: bidirectional=True doubles the rows (D=2), or num_layers is {rows}"
-                    )
-                elif rows * 2 == g_rows:
-                    reasons.append(
-                        f"axis 0: {tensor} has {g_rows} rows, twice the module's {rows}: it comes from a "
-                        f"bidirectional layer (D=2), e.g. an encoder's h_n fed to a one-direction decoder; "
-                        f"bridge the directions (torch.cat((h_n[-2], h_n[-1]), dim=1) through a Linear, or "
-                        f"h_n.view({rows}, 2, N, H).sum(1))"
-                    )
-                else:
-                    reasons.append(f"axis 0: {tensor} has {g_rows} rows; the module has D*num_layers = {rows}")
-            if g_batch != batch:
-                if g_batch > batch:
-                    reasons.append(
-                        f"axis 1: {tensor} was made for a batch of {g_batch}, this batch has {batch}: a last "
-                        f"batch smaller than the first (a dataset that is not a multiple of the batch size) "
-                        f"given the state of a full one. Make {tensor} from the batch at hand, or carry "
-                        f"h[:, :{batch}], or DataLoader(..., drop_last=True)"
-                    )
-                else:
-                    reasons.append(
-                        f"axis 1: {tensor} was made for a batch of {g_batch}, this batch has {batch}. If the "
-                        f"input is (N, L, H_in) and the module has batch_first=False, torch reads axis 1 (the "
-                        f"steps) as the batch: pass batch_first=True, or build {tensor} from the batch size"
-                    )
-            if g_width != width:
-                reasons.append(f"axis 2: {tensor} has {g_width} units; the module's {last} = {width}")
-    cause = (
-        f"torch wants {tensor} of {shape_name} = {tuple(expected)} for this module and input, and got "
-        f"{got}. " + "; ".join(reasons)
-    )
-    fix = f"give {tensor} the shape {tuple(expected)}: D*num_layers rows, the batch on axis 1, the units last"
-    fix_code = f"{tensor} = torch.zeros({rows}, batch_size, {width})  # batch on axis 1, always"
-
-    numbers: dict[str, int | float] = {"rows": rows, "batch": batch, "width": width}
     big = _too_big(*expected, *got)
-    params = _module_params(cell, 1, width, rows)
-    device = _device((1, batch, 1), tuple(got), tuple(expected), params=params)
-    packed = len(got) != 3  # only a PackedSequence reaches the size check with a state that is not 3-D
-    lines = [f"rnn = nn.{cell}(1, {width}, num_layers={rows}{device})  # D*num_layers = {rows}, units {width}"]
-    imports = list(_IMPORTS)
-    if packed:
-        imports.append("from torch.nn.utils.rnn import pack_padded_sequence")
-        lines.append(
-            f"x = pack_padded_sequence({_zeros((1, batch, 1), device)}, torch.full(({batch},), 1))"
-            f"  # a batch of {batch}"
-        )
-    else:
-        lines.append(f"x = {_zeros((1, batch, 1), device)}  # (L, N, H_in): a batch of {batch} on axis 1")
-    if kind == "hidden_size":
-        lines.append(f"h_0 = {_zeros(tuple(got), device)}")
-        lines.append("rnn(x, h_0)")
-    elif kind == "hidden0_size":
-        lines.append(f"h_0 = {_zeros(tuple(got), device)}")
-        lines.append(f"c_0 = {_zeros(tuple(expected), device)}")
-        lines.append("rnn(x, (h_0, c_0))")
-    else:
-        lines.append(f"h_0 = {_zeros(tuple(expected), device)}")
-        lines.append(f"c_0 = {_zeros(tuple(got), device)}")
-        lines.append("rnn(x, (h_0, c_0))")
+    device = _device((1, batch, 1), tuple(got), tuple(expected), params=_module_params(cell, 1, width, rows))
+    packed = len(got) != 3
+    imports = [*_IMPORTS, "from torch.nn.utils.rnn import pack_padded_sequence"] if packed else list(_IMPORTS)
+    x_code = _zeros((1, batch, 1), device)
+    lines = [
+        f"rnn = nn.{cell}(1, {width}, num_layers={rows}{device})  # D*num_layers = {rows}, units {width}",
+        f"x = pack_padded_sequence({x_code}, torch.full(({batch},), 1))  # a batch of {batch}"
+        if packed
+        else f"x = {x_code}  # (L, N, H_in): a batch of {batch} on axis 1",
+    ]
+    given = _given_states(state, expected, got)
+    lines += [f"{name} = {_zeros(shape, device)}" for name, shape in given]
+    lines.append("rnn(x, h_0)" if state.wrong_at is None else "rnn(x, (h_0, c_0))")
 
     def call() -> object:
         on = _on(device)
@@ -412,87 +464,35 @@ def _hidden_size(match: re.Match[str], ctx: _Context) -> Diagnosis:
         x: Any = torch.zeros(1, batch, 1, **on)
         if packed:
             x = pack_padded_sequence(x, torch.full((batch,), 1))
-        wrong = torch.zeros(tuple(got), **on)
-        right = torch.zeros(tuple(expected), **on)
-        if kind == "hidden_size":
-            return module(x, wrong)
-        return module(x, (wrong, right) if kind == "hidden0_size" else (right, wrong))
+        made = [torch.zeros(shape, **on) for _, shape in given]
+        return module(x, made[0] if state.wrong_at is None else tuple(made))
 
-    title = {
-        "hidden_size": "h_0 of the wrong shape",
-        "hidden0_size": "an LSTM's h_0 (hidden[0]) of the wrong shape",
-        "hidden1_size": "an LSTM's c_0 (hidden[1]) of the wrong shape",
-    }[kind]
-    return Diagnosis(
-        kind,
-        "error",
-        "RuntimeError",
-        title,
-        match.group(0),
-        cause,
-        fix,
-        fix_code,
-        expected,
-        got,
-        numbers,
-        axes,
-        Reproduction(
-            imports, lines, None if big or rows < 1 else call, unavailable="sizes too large to make" if big else None
-        ),
+    return Reproduction(
+        imports, lines, None if big or rows < 1 else call, unavailable="sizes too large to make" if big else None
     )
+
+
+def _given_states(state: _State, expected: list[int], got: list[int]) -> list[tuple[str, tuple[int, ...]]]:
+    """The states the reproduction passes, by name: the message's wrong one, and for an LSTM the
+    other of the pair at the size torch wants, so only the wrong one fails the check."""
+    wrong, right = tuple(got), tuple(expected)
+    if state.wrong_at is None:
+        return [("h_0", wrong)]
+    return [("h_0", wrong), ("c_0", right)] if state.wrong_at == 0 else [("h_0", right), ("c_0", wrong)]
 
 
 # hx dims -------------------------------------------------------------------------------------------
 
 
 def _hx_dims(match: re.Match[str], ctx: _Context) -> Diagnosis:
-    import torch
-
+    """A state whose number of axes does not follow the input's: 3-D with a batch, 2-D without."""
     batched = match["mode"].startswith("batched")
     want = int(match["want"])
     pair = match["h"] is not None
     got: list[int] = [int(match["h"]), int(match["c"])] if pair else [int(match["got"])]
     cell = "LSTM" if pair else ctx.cell("RNN", ("RNN", "GRU"))
     states = "(h_0, c_0)" if pair else "h_0"
-    if batched:
-        cause = (
-            f"the input is batched, 3-D ((L, N, H_in), or (N, L, H_in) with batch_first=True), so {states} must be "
-            f"3-D too, (D*num_layers, N, H_out); {'they are' if pair else 'it is'} "
-            f"{', '.join(f'{g}-D' for g in got)}"
-        )
-        if 2 in got:
-            cause += (
-                ". A 2-D state is usually (N, H) without the layers axis: a Linear's output, or h_n[-1] "
-                "kept from an encoder; unsqueeze(0) gives it back for a one-layer, one-direction module"
-            )
-        fix = f"{states} of 3 axes, (D*num_layers, N, H_out): e.g. h.unsqueeze(0) for one layer"
-        fix_code = "h_0 = h.unsqueeze(0)  # (N, H) -> (1, N, H): one layer, one direction"
-    else:
-        cause = (
-            f"the input is 2-D, which torch reads as one sequence without a batch, (L, H_in), so {states} must be "
-            f"2-D, (D*num_layers, H_out); {'they are' if pair else 'it is'} {', '.join(f'{g}-D' for g in got)}. "
-            f"If you meant a batch, the input has lost its batch axis"
-        )
-        fix = "give the input its batch axis (x.unsqueeze(1), or unsqueeze(0) with batch_first=True), or a 2-D state"
-        fix_code = "output, h_n = rnn(x.unsqueeze(1), h_0)  # (L, H_in) -> (L, 1, H_in): a batch of one"
-    x_shape = (1, 1, 1) if batched else (1, 1)
-    states_shapes = [tuple([1] * g) for g in got]
-    lines = [
-        f"rnn = nn.{cell}(1, 1)",
-        f"x = {_zeros(x_shape)}  # {'batched: (L, N, H_in)' if batched else 'unbatched: (L, H_in)'}",
-    ]
-    if pair:
-        lines += [f"h_0 = {_zeros(states_shapes[0])}", f"c_0 = {_zeros(states_shapes[1])}", "rnn(x, (h_0, c_0))"]
-    else:
-        lines += [f"h_0 = {_zeros(states_shapes[0])}  # {got[0]}-D", "rnn(x, h_0)"]
-
-    def call() -> object:
-        module = getattr(torch.nn, cell)(1, 1)
-        x = torch.zeros(x_shape)
-        made = [torch.zeros(shape) for shape in states_shapes]
-        return module(x, (made[0], made[1]) if pair else made[0])
-
-    ok = all(g <= 16 for g in got)
+    cause, fix, fix_code = (_hx_batched if batched else _hx_unbatched)(states, pair, got)
     return Diagnosis(
         "hx_dims",
         "error",
@@ -506,8 +506,62 @@ def _hx_dims(match: re.Match[str], ctx: _Context) -> Diagnosis:
         got if pair else got[0],
         {"input_dims": want, **({"h_dims": got[0], "c_dims": got[1]} if pair else {"hx_dims": got[0]})},
         [],
-        Reproduction(_IMPORTS, lines, call if ok else None, unavailable=None if ok else "too many axes to make"),
+        _hx_reproduction(cell, batched, got),
     )
+
+
+def _hx_batched(states: str, pair: bool, got: list[int]) -> tuple[str, str, str]:
+    """Cause, fix and its code for a batched input: a 2-D state is one that lost its layers axis."""
+    cause = (
+        f"the input is batched, 3-D ((L, N, H_in), or (N, L, H_in) with batch_first=True), so {states} must be "
+        f"3-D too, (D*num_layers, N, H_out); {'they are' if pair else 'it is'} "
+        f"{', '.join(f'{g}-D' for g in got)}"
+    )
+    if 2 in got:
+        cause += (
+            ". A 2-D state is usually (N, H) without the layers axis: a Linear's output, or h_n[-1] "
+            "kept from an encoder; unsqueeze(0) gives it back for a one-layer, one-direction module"
+        )
+    fix = f"{states} of 3 axes, (D*num_layers, N, H_out): e.g. h.unsqueeze(0) for one layer"
+    return cause, fix, "h_0 = h.unsqueeze(0)  # (N, H) -> (1, N, H): one layer, one direction"
+
+
+def _hx_unbatched(states: str, pair: bool, got: list[int]) -> tuple[str, str, str]:
+    """Cause, fix and its code for a 2-D input: torch reads it as one sequence, so a batched state
+    usually means the input lost its batch axis."""
+    cause = (
+        f"the input is 2-D, which torch reads as one sequence without a batch, (L, H_in), so {states} must be "
+        f"2-D, (D*num_layers, H_out); {'they are' if pair else 'it is'} {', '.join(f'{g}-D' for g in got)}. "
+        f"If you meant a batch, the input has lost its batch axis"
+    )
+    fix = "give the input its batch axis (x.unsqueeze(1), or unsqueeze(0) with batch_first=True), or a 2-D state"
+    return cause, fix, "output, h_n = rnn(x.unsqueeze(1), h_0)  # (L, H_in) -> (L, 1, H_in): a batch of one"
+
+
+def _hx_reproduction(cell: str, batched: bool, got: list[int]) -> Reproduction:
+    """A module of one unit, an input batched or not as the message says, and states of the
+    message's axes, every size 1: the check counts axes only. Not made beyond 16 axes."""
+    import torch
+
+    pair = len(got) == 2
+    x_shape = (1, 1, 1) if batched else (1, 1)
+    shapes = [tuple([1] * g) for g in got]
+    lines = [
+        f"rnn = nn.{cell}(1, 1)",
+        f"x = {_zeros(x_shape)}  # {'batched: (L, N, H_in)' if batched else 'unbatched: (L, H_in)'}",
+    ]
+    if pair:
+        lines += [f"h_0 = {_zeros(shapes[0])}", f"c_0 = {_zeros(shapes[1])}", "rnn(x, (h_0, c_0))"]
+    else:
+        lines += [f"h_0 = {_zeros(shapes[0])}  # {got[0]}-D", "rnn(x, h_0)"]
+
+    def call() -> object:
+        module = getattr(torch.nn, cell)(1, 1)
+        made = [torch.zeros(shape) for shape in shapes]
+        return module(torch.zeros(x_shape), (made[0], made[1]) if pair else made[0])
+
+    ok = all(g <= 16 for g in got)
+    return Reproduction(_IMPORTS, lines, call if ok else None, unavailable=None if ok else "too many axes to make")
 
 
 # input dims ----------------------------------------------------------------------------------------

@@ -68,15 +68,6 @@ class Tokenized:
     flat: bytes | list[int]
     vocabulary_given: bool = False
 
-    @property
-    def indices(self) -> list[list[int]]:
-        """Each word's token indices."""
-        out, start = [], 0
-        for length in self.lengths:
-            out.append(list(self.flat[start : start + length]))
-            start += length
-        return out
-
 
 def tokenize_words(
     words: Sequence[str],
