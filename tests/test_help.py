@@ -37,8 +37,8 @@ def test_help_shows_examples_and_the_words_rule_before_the_options() -> None:
 
 def test_every_declared_option_is_in_exactly_one_panel() -> None:
     declared = Options.declared()
-    unpanelled = [name for name, spec in declared.items() if spec.info.rich_help_panel not in PANELS]
-    assert not unpanelled, f"give these options a rich_help_panel= from options.PANELS: {unpanelled}"
+    unpanelled = [name for name, spec in declared.items() if spec.panel not in PANELS]
+    assert not unpanelled, f"give these options a panel= from options.PANELS: {unpanelled}"
     panels = _panels(invoke("--help", env={"COLUMNS": "200"}).stdout)
     for name, spec in declared.items():
         shown = spec.flags[-1] if spec.flags else "words..."
@@ -46,7 +46,7 @@ def test_every_declared_option_is_in_exactly_one_panel() -> None:
             panel for panel, lines in panels.items() if re.search(rf"(^|[ ,]){re.escape(shown)}(?=[ ,\n])", lines, re.M)
         ]
         holding = [panel for panel in holding if panel != "Examples"]
-        assert holding == [spec.info.rich_help_panel], (name, holding)
+        assert holding == [spec.panel], (name, holding)
 
 
 def test_the_examples_are_commands_of_this_tool() -> None:

@@ -14,11 +14,11 @@ import json
 import sys
 import traceback
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
 from ..core.errors import BadInput, RunFailure
-from .options import MAX_WHOLE, Options, OptionSpec, Scope, cli_names, flag
+from .options import MAX_WHOLE, Options, OptionSpec, Scope
 from .streams import write_stdout
 
 #: A request line longer than this is refused without being parsed.
@@ -34,9 +34,16 @@ def _key(spec: OptionSpec) -> str:
     return spec.flags[0].removeprefix("--") if spec.flags else spec.name
 
 
-#: Every option by its request key, and the keys a request may use.
-ALL_KEYS = {_key(spec): spec for spec in Options.declared().values()}
-KEYS = {key: spec for key, spec in ALL_KEYS.items() if Scope.BATCH in spec.scope}
+#: Request keys by the declaration they are of (Options, or a class that declares more).
+_KEYS: dict[type[Options], tuple[Mapping[str, OptionSpec], Mapping[str, OptionSpec]]] = {}
+
+
+def request_keys(options: type[Options]) -> tuple[Mapping[str, OptionSpec], Mapping[str, OptionSpec]]:
+    """Every option ``options`` declares by its request key, and those a request may use."""
+    if options not in _KEYS:
+        every = {_key(spec): spec for spec in options.declared().values()}
+        _KEYS[options] = every, {key: spec for key, spec in every.items() if Scope.BATCH in spec.scope}
+    return _KEYS[options]
 
 
 def check_batch_options(base: Options) -> None:
@@ -44,11 +51,13 @@ def check_batch_options(base: Options) -> None:
     and defaults every request would fail on (``--hidden 0``)."""
     if base.words or base.file is not None:
         raise BadInput("--batch reads its requests on stdin: give no words or --file")
-    declared = Options.declared()
+    declared = base.declared()
     for name in base.given():
         if name not in _BESIDE_BATCH and Scope.BATCH not in declared[name].scope:
-            raise BadInput(f"{flag(name)} does not apply to --batch, which answers each request with one JSON line")
-    base.config().validated(cli_names())
+            raise BadInput(
+                f"{base.flag_for(name)} does not apply to --batch, which answers each request with one JSON line"
+            )
+    base.config().validated(base.names())
 
 
 def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
@@ -85,14 +94,15 @@ def parse_request(raw: bytes | None, base: Options) -> Options:
         raise BadInput(f"not JSON: {str(error)[:200]}") from None
     if not isinstance(request, dict):
         raise BadInput(f"a request is a JSON object, not {_json_type(request)}")
+    every, keys = request_keys(type(base))
     settings: dict[str, Any] = {}
     for key, value in request.items():
         spelled = key.replace("_", "-")  # no_values and no-values alike
-        spec = KEYS.get(spelled)
+        spec = keys.get(spelled)
         if spec is None:
-            if spelled in ALL_KEYS:
+            if spelled in every:
                 raise BadInput(f"key {key!r} is not available in batch mode")
-            raise BadInput(f"unknown key {key!r}; keys are named like the long options: {', '.join(sorted(KEYS))}")
+            raise BadInput(f"unknown key {key!r}; keys are named like the long options: {', '.join(sorted(keys))}")
         settings[spec.name] = _check_type(key, value, spec.kind)
     if "words" not in settings and not {"batch_size", "seq_len", "lengths"} & set(settings):
         raise BadInput(
@@ -101,9 +111,9 @@ def parse_request(raw: bytes | None, base: Options) -> Options:
     request = dataclasses.replace(base, **settings, said=base.said | set(settings))
     for name, limit in (("max_memory", Options.memory_limit), ("max_work", Options.work_limit)):
         if name in settings and limit(request) > limit(base):
-            key = _key(Options.declared()[name])
+            key = _key(base.declared()[name])
             raise BadInput(
-                f"{key!r} {settings[name]!r} is above the command line's {flag(name)} {getattr(base, name)}: "
+                f"{key!r} {settings[name]!r} is above the command line's {base.flag_for(name)} {getattr(base, name)}: "
                 "a request may lower it, not raise it"
             )
     return request
@@ -129,12 +139,14 @@ def _check_type(key: str, value: Any, expected: Any) -> Any:
             if abs(value) > MAX_WHOLE:  # refused before any arithmetic: 200 digits are no size
                 raise BadInput(f"{key!r} must be a whole number up to 2**64 - 1, not one of {len(str(value)):,} digits")
             return value
+        if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+            if abs(value) > MAX_WHOLE:  # 1e999 reads as infinity
+                raise BadInput(f"{key!r} must be a number of at most 2**64 - 1")
+            return float(value)
         if kind in (bool, str) and isinstance(value, kind):
             return value
-    names = " or ".join(
-        "null" if k is type(None) else {int: "an integer", bool: "true or false", str: "a string"}.get(k, str(k))
-        for k in allowed
-    )
+    kinds = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+    names = " or ".join("null" if k is type(None) else kinds.get(k, str(k)) for k in allowed)
     raise BadInput(f"{key!r} must be {names}, not {_json_type(value)}")
 
 

@@ -19,23 +19,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..core.errors import BadInput
+from ..core.settings import BY_FIELD, FACTORY_KEYWORDS, TORCH_ARGUMENTS, TORCH_REQUIRED, torch_defaults
 
-#: Positional parameters in torch's order, per class (RNN takes nonlinearity fourth).
-POSITIONAL = {
-    "RNN": (
-        "input_size",
-        "hidden_size",
-        "num_layers",
-        "nonlinearity",
-        "bias",
-        "batch_first",
-        "dropout",
-        "bidirectional",
-    ),
-    "LSTM": ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional", "proj_size"),
-    "GRU": ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional"),
-}
-KEYWORD_ONLY = ("device", "dtype")
 #: torch's names for the two dtypes a run can have.
 DTYPES = {"float32": "float32", "float": "float32", "float64": "float64", "double": "float64"}
 #: The module's attribute path a user may write before the class.
@@ -114,11 +99,12 @@ def parse_module(text: str, names: Mapping[str, Any] | None = None) -> dict[str,
     call = _constructor(tree)
     cls = _class(call.func)
     reader = _Reader(names or {}, cls)
-    allowed = POSITIONAL[cls] + KEYWORD_ONLY
+    positional = TORCH_ARGUMENTS[cls]
+    allowed = positional + FACTORY_KEYWORDS
     settings: dict[str, Any] = {"cell": cls.lower()}
-    if len(call.args) > len(POSITIONAL[cls]):
-        raise BadInput(f"--module: {cls} takes at most {len(POSITIONAL[cls])} positional arguments")
-    for name, node in zip(POSITIONAL[cls], call.args, strict=False):
+    if len(call.args) > len(positional):
+        raise BadInput(f"--module: {cls} takes at most {len(positional)} positional arguments")
+    for name, node in zip(positional, call.args, strict=False):
         if isinstance(node, ast.Starred):
             raise BadInput(f"--module: column {node.col_offset + 1}: * unpacking is not a literal argument")
         settings[name] = reader.value(name, node)
@@ -135,20 +121,11 @@ def parse_module(text: str, names: Mapping[str, Any] | None = None) -> dict[str,
         if kw.arg in settings:
             raise BadInput(f"--module: {kw.arg} is given twice")
         settings[kw.arg] = reader.value(kw.arg, kw.value)
-    missing = [name for name in ("input_size", "hidden_size") if name not in settings]
+    missing = [name for name in TORCH_REQUIRED if name not in settings]
     if missing:
         raise BadInput(f"--module: {cls} needs {' and '.join(missing)}")
     # what the text leaves out is torch's default, as it would be in torch: batch_first=False too
-    defaults = {
-        "num_layers": 1,
-        "bias": True,
-        "batch_first": False,
-        "dropout": 0.0,
-        "bidirectional": False,
-        "nonlinearity": "tanh" if cls == "RNN" else None,
-        "proj_size": 0,
-    }
-    return {**defaults, **settings}
+    return {**torch_defaults(cls), **settings}
 
 
 def module_names(text: str) -> list[str]:
@@ -197,7 +174,7 @@ def _class(func: ast.expr) -> str:
         raise BadInput(f"--module: column {func.col_offset + 1}: the class must be a name such as nn.LSTM")
     path.insert(0, node.id)
     *prefix, name = path
-    if tuple(prefix) not in PREFIXES or name not in POSITIONAL:
+    if tuple(prefix) not in PREFIXES or name not in TORCH_ARGUMENTS:
         raise BadInput(f"--module takes nn.RNN, nn.LSTM or nn.GRU, not {'.'.join(path)}")
     return name
 
@@ -216,18 +193,7 @@ class _Reader:
                 return _dtype(ast.Constant(self._name(node, name)), where)
             return _dtype(node, where)
         value = self._read(name, node)
-        kind = {
-            "input_size": int,
-            "hidden_size": int,
-            "num_layers": int,
-            "proj_size": int,
-            "bias": bool,
-            "batch_first": bool,
-            "bidirectional": bool,
-            "nonlinearity": str,
-            "device": str,
-            "dropout": float,
-        }[name]
+        kind = BY_FIELD[name].value_kind  # what the declaration says it is
         if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
             raise BadInput(f"{where} must be a whole number, not {value!r}")
         if kind is bool and not isinstance(value, bool):

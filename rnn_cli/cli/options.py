@@ -1,14 +1,20 @@
-"""Every option, declared once: its type, default, help, its --help panel, and where it may be used.
+"""Every option, declared once: its type, default, help, its --help panel, where it may be used,
+and the setting it gives the core.
 
-The command line is built from this declaration (``app``; ``--help`` groups the options by
-their ``rich_help_panel``), batch mode checks request keys against it, ``--vs`` accepts what it
-marks for --vs, and the manual's option table is generated from it. The choices themselves are
-the core's Literal types.
+Each option is one field of ``Options``: its type and default, and an ``Option`` saying the rest.
+An option that gives a setting names it (``sets=``, a field of ``core.settings``, which declares
+the setting's own part: its JSON name, its check, what torch calls it); its default is that
+setting's. The command line's parameters are built from this declaration (``program``), batch
+mode checks request keys against it, ``--vs`` accepts what it marks for --vs, ``Options.config``
+gives the core each setting, and the manual's option table is generated from it. The choices
+themselves are the core's Literal types.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import operator
 import os
 import re
 import types
@@ -16,12 +22,11 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Flag, auto
-from typing import TYPE_CHECKING, Annotated, Any
-
-import typer
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from ..core.config import MAX_SIZE, Cell, Config, Device, Dtype, Nonlinearity, Padding, Tokenizer
 from ..core.errors import BadInput, quoted
+from ..core.settings import CONFIG_FIELDS, DEFAULT_TOKENIZER
 from ..core.tokens import DEFAULT_MAX_STEPS
 from ..render.sections import FIRST_SCREEN, SECTIONS, Section, complete_sections, parse_sections
 
@@ -47,7 +52,7 @@ SHOWN = Scope.COMMAND | Scope.BATCH
 
 
 class Panel:
-    """The groups ``--help`` shows the options in: each option's typer ``rich_help_panel``."""
+    """The groups ``--help`` shows the options in."""
 
     INPUT = "Words and input"
     LAYER = "The layer"
@@ -62,25 +67,59 @@ H0_CHOICES = ("default", "zeros", "random")
 #: The panels in the order ``--help`` shows them.
 PANELS = (Panel.INPUT, Panel.LAYER, Panel.MODEL, Panel.OUTPUT, Panel.SCRIPTS)
 
-
-def _version(value: bool) -> bool:
-    if value:
-        from .. import __version__
-        from .streams import write_stdout
-
-        write_stdout(f"rnn-shapes {__version__}\n")
-        raise typer.Exit()
-    return value  # click keeps what a callback returns as the option's value
+#: The settings' defaults, which the options that give them take as their own.
+DEFAULT = Config()
 
 
-def _schema(value: bool) -> bool:
-    if value:
-        from ..render.schema import schema_text
-        from .streams import write_stdout
+@dataclass(frozen=True)
+class Option:
+    """The command line's part of one option's declaration (its type and default are its
+    ``Options`` field's)."""
 
-        write_stdout(schema_text() + "\n")
-        raise typer.Exit()
-    return value
+    help: str
+    panel: str
+    scope: Scope
+    #: What a user types, e.g. ("--hidden", "-H"); by default ``--`` and the field's name with dashes.
+    flags: tuple[str, ...] = ()
+    metavar: str | None = None
+    show_default: bool = True
+    #: The setting it gives the core: a field of ``core.settings`` (``Config``'s, torch's keyword),
+    #: or a run argument the core names otherwise (``expressions``); None: the core calls it as
+    #: the option is called.
+    sets: str | None = None
+    #: How its value reads as that setting (``bias`` is not ``--no-bias``).
+    reads: Callable[[Any], Any] | None = None
+    #: An environment variable that gives it too.
+    envvar: str | None = None
+    #: Answers at once, before anything else is read, and ends the run (``--version``).
+    answers: Callable[[], None] | None = None
+    #: Shell completion: the values that start with what is typed.
+    complete: Callable[[str], list[str]] | None = None
+    #: The words: an argument, not an option.
+    argument: bool = False
+
+
+def _print_version() -> None:
+    from .. import __version__
+    from .streams import write_stdout
+
+    write_stdout(f"rnn-shapes {__version__}\n")
+
+
+def _print_schema() -> None:
+    from ..render.schema import schema_text
+    from .streams import write_stdout
+
+    write_stdout(schema_text() + "\n")
+
+
+def _initial_state(h0: str | None) -> str:
+    """--h0 as the setting: torch's default, zeros, random, or a file given."""
+    return "given" if h0 and h0 not in H0_CHOICES else h0 or "default"
+
+
+def _h0_choices(incomplete: str) -> list[str]:
+    return [choice for choice in H0_CHOICES if choice.startswith(incomplete)]
 
 
 @dataclass(frozen=True)
@@ -89,388 +128,388 @@ class Options:
 
     words: Annotated[
         list[str] | None,
-        typer.Argument(help="Words to encode (or on stdin).", show_default=False, rich_help_panel=Panel.INPUT),
-        SHOWN,
+        Option(
+            help="Words to encode (or on stdin).", panel=Panel.INPUT, scope=SHOWN, argument=True, show_default=False
+        ),
     ] = None
-    hidden: Annotated[int, typer.Option("--hidden", "-H", help="hidden_size.", rich_help_panel=Panel.LAYER), RUN] = 2
-    cell: Annotated[Cell, typer.Option(help="The recurrent layer.", rich_help_panel=Panel.LAYER), RUN] = "rnn"
-    layers: Annotated[int, typer.Option(help="num_layers.", rich_help_panel=Panel.LAYER), RUN] = 1
+    hidden: Annotated[
+        int, Option(help="hidden_size.", panel=Panel.LAYER, scope=RUN, flags=("--hidden", "-H"), sets="hidden_size")
+    ] = DEFAULT.hidden_size
+    cell: Annotated[Cell, Option(help="The recurrent layer.", panel=Panel.LAYER, scope=RUN, sets="cell")] = DEFAULT.cell
+    layers: Annotated[int, Option(help="num_layers.", panel=Panel.LAYER, scope=RUN, sets="num_layers")] = (
+        DEFAULT.num_layers
+    )
     bidirectional: Annotated[
-        bool, typer.Option("--bidirectional", help="Two directions.", rich_help_panel=Panel.LAYER), RUN
-    ] = False
+        bool, Option(help="Two directions.", panel=Panel.LAYER, scope=RUN, sets="bidirectional")
+    ] = DEFAULT.bidirectional
     nonlinearity: Annotated[
         Nonlinearity | None,
-        typer.Option(help="RNN only (default tanh).", show_default=False, rich_help_panel=Panel.LAYER),
-        RUN,
-    ] = None
-    no_bias: Annotated[bool, typer.Option("--no-bias", help="bias=False.", rich_help_panel=Panel.LAYER), RUN] = False
+        Option(help="RNN only (default tanh).", panel=Panel.LAYER, scope=RUN, show_default=False, sets="nonlinearity"),
+    ] = DEFAULT.nonlinearity
+    no_bias: Annotated[
+        bool, Option(help="bias=False.", panel=Panel.LAYER, scope=RUN, sets="bias", reads=operator.not_)
+    ] = not DEFAULT.bias
     proj_size: Annotated[
-        int, typer.Option(help="LSTM projection, 0 < N < hidden.", rich_help_panel=Panel.LAYER), RUN
-    ] = 0
+        int, Option(help="LSTM projection, 0 < N < hidden.", panel=Panel.LAYER, scope=RUN, sets="proj_size")
+    ] = DEFAULT.proj_size
     seq_first: Annotated[
         bool,
-        typer.Option(
-            "--seq-first", help="Feed (seq, batch, input) with batch_first=False.", rich_help_panel=Panel.LAYER
+        Option(
+            help="Feed (seq, batch, input) with batch_first=False.",
+            panel=Panel.LAYER,
+            scope=RUN,
+            sets="batch_first",
+            reads=operator.not_,
         ),
-        RUN,
-    ] = False
+    ] = not DEFAULT.batch_first
     padding: Annotated[
         Padding,
-        typer.Option(
-            help="auto: one plain batch when every word has the same length, else packed.", rich_help_panel=Panel.LAYER
+        Option(
+            help="auto: one plain batch when every word has the same length, else packed.",
+            panel=Panel.LAYER,
+            scope=RUN,
+            sets="padding",
         ),
-        RUN,
-    ] = "auto"
+    ] = DEFAULT.padding
     dtype: Annotated[
-        Dtype, typer.Option(help="The module's and the batch's dtype.", rich_help_panel=Panel.LAYER), RUN
-    ] = "float32"
+        Dtype, Option(help="The module's and the batch's dtype.", panel=Panel.LAYER, scope=RUN, sets="dtype")
+    ] = DEFAULT.dtype
     device: Annotated[
-        Device, typer.Option(help="Where it runs (cuda without CUDA is exit 1).", rich_help_panel=Panel.LAYER), RUN
-    ] = "cpu"
+        Device,
+        Option(help="Where it runs (cuda without CUDA is exit 1).", panel=Panel.LAYER, scope=RUN, sets="device"),
+    ] = DEFAULT.device
     seed: Annotated[
-        int, typer.Option(help="torch.manual_seed before the module is built.", rich_help_panel=Panel.LAYER), RUN
-    ] = 0
+        int, Option(help="torch.manual_seed before the module is built.", panel=Panel.LAYER, scope=RUN, sets="seed")
+    ] = DEFAULT.seed
     tokens: Annotated[
         Tokenizer,
-        typer.Option(
-            help="What a token is: what a reader sees (NFC), or raw code points.", rich_help_panel=Panel.INPUT
+        Option(
+            help="What a token is: what a reader sees (NFC), or raw code points.",
+            panel=Panel.INPUT,
+            scope=RUN,
+            sets="tokenizer",
         ),
-        RUN,
-    ] = "graphemes"
+    ] = DEFAULT_TOKENIZER
     vocab: Annotated[
         str | None,
-        typer.Option(
-            metavar="TOKENS",
+        Option(
             help="Explicit vocabulary order, e.g. 'helo'.",
+            panel=Panel.INPUT,
+            scope=RUN,
+            metavar="TOKENS",
             show_default=False,
-            rich_help_panel=Panel.INPUT,
         ),
-        RUN,
     ] = None
     module: Annotated[
         str | None,
-        typer.Option(
-            metavar="CALL",
+        Option(
             help='Your constructor, e.g. "nn.LSTM(300, 512, num_layers=2, batch_first=True)": read, never run.',
+            panel=Panel.MODEL,
+            scope=RUN,
+            metavar="CALL",
             show_default=False,
-            rich_help_panel=Panel.MODEL,
         ),
-        RUN,
     ] = None
     set_names: Annotated[
         list[str] | None,
-        typer.Option(
-            "--set",
-            metavar="NAME=VALUE",
+        Option(
             help="Bind a name --module or --expr uses, e.g. --set emb_dim=256 (repeatable; a literal, never run).",
+            panel=Panel.MODEL,
+            scope=RUN,
+            flags=("--set",),
+            metavar="NAME=VALUE",
             show_default=False,
-            rich_help_panel=Panel.MODEL,
         ),
-        RUN,
     ] = None
     checkpoint: Annotated[
         str | None,
-        typer.Option(
-            metavar="FILE",
+        Option(
             help="Run a recurrent layer of your state dict (torch.save, weights_only; or .safetensors).",
+            panel=Panel.MODEL,
+            scope=RUN,
+            metavar="FILE",
             show_default=False,
-            rich_help_panel=Panel.MODEL,
         ),
-        RUN,
     ] = None
     layer: Annotated[
         str | None,
-        typer.Option(
-            metavar="NAME",
+        Option(
             help="Which recurrent layer of --checkpoint, e.g. encoder.rnn (one found: that one).",
+            panel=Panel.MODEL,
+            scope=RUN,
+            metavar="NAME",
             show_default=False,
-            rich_help_panel=Panel.MODEL,
         ),
-        RUN,
     ] = None
     input_size: Annotated[
         int | None,
-        typer.Option(
+        Option(
             help="input_size, for random features (else the input decides).",
+            panel=Panel.MODEL,
+            scope=RUN,
             show_default=False,
-            rich_help_panel=Panel.MODEL,
+            sets="input_size",
         ),
-        RUN,
-    ] = None
+    ] = DEFAULT.input_size
     embed: Annotated[
         int,
-        typer.Option(
-            help="An nn.Embedding of this width in front: the input is token ids.", rich_help_panel=Panel.MODEL
+        Option(
+            help="An nn.Embedding of this width in front: the input is token ids.",
+            panel=Panel.MODEL,
+            scope=RUN,
+            sets="embed",
         ),
-        RUN,
-    ] = 0
+    ] = DEFAULT.embed
     h0: Annotated[
         str | None,
-        typer.Option(
-            "--h0",
-            metavar="zeros|random|FILE",
+        Option(
             help="Pass h_0 (and c_0) explicitly: zeros, seeded random, or yours (.pt or .npy, as given).",
+            panel=Panel.MODEL,
+            scope=RUN,
+            flags=("--h0",),
+            metavar="zeros|random|FILE",
             show_default=False,
-            rich_help_panel=Panel.MODEL,
-            autocompletion=lambda incomplete: [c for c in H0_CHOICES if c.startswith(incomplete)],
+            sets="initial_state",
+            reads=_initial_state,
+            complete=_h0_choices,
         ),
-        RUN,
     ] = None
     c0: Annotated[
         str | None,
-        typer.Option(
-            "--c0",
-            metavar="FILE",
+        Option(
             help="Your c_0 beside --h0 FILE, for an LSTM (.pt or .npy).",
+            panel=Panel.MODEL,
+            scope=RUN,
+            flags=("--c0",),
+            metavar="FILE",
             show_default=False,
-            rich_help_panel=Panel.MODEL,
         ),
-        RUN,
     ] = None
     input: Annotated[
         str | None,
-        typer.Option(
-            "--input",
-            metavar="FILE",
+        Option(
             help="Your batch (.pt or .npy), read in the module's layout; --lengths marks real steps.",
+            panel=Panel.MODEL,
+            scope=RUN,
+            metavar="FILE",
             show_default=False,
-            rich_help_panel=Panel.MODEL,
         ),
-        RUN,
     ] = None
     batch_size: Annotated[
         int | None,
-        typer.Option(
-            help="Sizes instead of words: N, with --seq-len.", show_default=False, rich_help_panel=Panel.MODEL
-        ),
-        RUN,
+        Option(help="Sizes instead of words: N, with --seq-len.", panel=Panel.MODEL, scope=RUN, show_default=False),
     ] = None
     seq_len: Annotated[
         int | None,
-        typer.Option(
-            help="Sizes instead of words: L, with --batch-size.", show_default=False, rich_help_panel=Panel.MODEL
-        ),
-        RUN,
+        Option(help="Sizes instead of words: L, with --batch-size.", panel=Panel.MODEL, scope=RUN, show_default=False),
     ] = None
     lengths: Annotated[
         str | None,
-        typer.Option(
-            metavar="L,L,...",
+        Option(
             help="Sizes instead of words, one length a row, e.g. 100,80,3 (with --input: its rows' real steps).",
+            panel=Panel.MODEL,
+            scope=RUN,
+            metavar="L,L,...",
             show_default=False,
-            rich_help_panel=Panel.MODEL,
         ),
-        RUN,
     ] = None
     vocab_size: Annotated[
         int | None,
-        typer.Option(
+        Option(
             help="With sizes: random token ids in [0, V), one-hot or embedded (else random features).",
+            panel=Panel.MODEL,
+            scope=RUN,
             show_default=False,
-            rich_help_panel=Panel.MODEL,
         ),
-        RUN,
     ] = None
     file: Annotated[
         str | None,
-        typer.Option(
-            "--file",
-            "-f",
-            metavar="PATH",
+        Option(
             help="Read words from a file ('-' for stdin).",
+            panel=Panel.INPUT,
+            scope=Scope.COMMAND,
+            flags=("--file", "-f"),
+            metavar="PATH",
             show_default=False,
-            rich_help_panel=Panel.INPUT,
         ),
-        Scope.COMMAND,
     ] = None
     json_out: Annotated[
-        bool, typer.Option("--json", help="One JSON document on stdout.", rich_help_panel=Panel.SCRIPTS), Scope.COMMAND
+        bool,
+        Option(help="One JSON document on stdout.", panel=Panel.SCRIPTS, scope=Scope.COMMAND, flags=("--json",)),
     ] = False
-    no_values: Annotated[
-        bool, typer.Option("--no-values", help="Shapes only: leave values out.", rich_help_panel=Panel.OUTPUT), SHOWN
-    ] = False
+    no_values: Annotated[bool, Option(help="Shapes only: leave values out.", panel=Panel.OUTPUT, scope=SHOWN)] = False
     values_wanted: Annotated[
         bool,
-        typer.Option(
-            "--values", help="Values too when running sizes instead of words (summarised).", rich_help_panel=Panel.MODEL
+        Option(
+            help="Values too when running sizes instead of words (summarised).",
+            panel=Panel.MODEL,
+            scope=SHOWN,
+            flags=("--values",),
         ),
-        SHOWN,
     ] = False
     max_rows: Annotated[
-        int, typer.Option(help="Words shown in tables before summarising.", rich_help_panel=Panel.OUTPUT), Scope.COMMAND
+        int, Option(help="Words shown in tables before summarising.", panel=Panel.OUTPUT, scope=Scope.COMMAND)
     ] = 10
-    max_steps: Annotated[
-        int, typer.Option(help="Longest word accepted, in tokens.", rich_help_panel=Panel.INPUT), RUN
-    ] = DEFAULT_MAX_STEPS
+    max_steps: Annotated[int, Option(help="Longest word accepted, in tokens.", panel=Panel.INPUT, scope=RUN)] = (
+        DEFAULT_MAX_STEPS
+    )
     max_memory: Annotated[
         str,
-        typer.Option(
-            metavar="SIZE", help="Refuse runs estimated above this size (e.g. 512M, 8G).", rich_help_panel=Panel.INPUT
+        Option(
+            help="Refuse runs estimated above this size (e.g. 512M, 8G).", panel=Panel.INPUT, scope=RUN, metavar="SIZE"
         ),
-        RUN,
     ] = "2G"
     max_work: Annotated[
         str,
-        typer.Option(
-            metavar="N",
+        Option(
             help="Refuse runs estimated above this many multiply-adds (e.g. 500G, 2T).",
-            rich_help_panel=Panel.INPUT,
+            panel=Panel.INPUT,
+            scope=RUN,
+            metavar="N",
         ),
-        RUN,
     ] = "100G"
     show_all: Annotated[
         bool,
-        typer.Option(
-            "--all", help="Every section of the report, not the first screen's.", rich_help_panel=Panel.OUTPUT
+        Option(
+            help="Every section of the report, not the first screen's.",
+            panel=Panel.OUTPUT,
+            scope=Scope.COMMAND,
+            flags=("--all",),
         ),
-        Scope.COMMAND,
     ] = False
     show: Annotated[
         str | None,
-        typer.Option(
-            metavar="SECTION,...",
+        Option(
             help=f"Only these sections of the report: {', '.join(SECTIONS)}.",
-            autocompletion=complete_sections,
+            panel=Panel.OUTPUT,
+            scope=Scope.COMMAND,
+            metavar="SECTION,...",
             show_default=False,
-            rich_help_panel=Panel.OUTPUT,
+            complete=complete_sections,
         ),
-        Scope.COMMAND,
     ] = None
     no_pager: Annotated[
         bool,
-        typer.Option(
-            "--no-pager",
+        Option(
             help="Never page a report taller than the terminal (else $PAGER, less -FRX).",
-            rich_help_panel=Panel.OUTPUT,
+            panel=Panel.OUTPUT,
+            scope=Scope.COMMAND,
         ),
-        Scope.COMMAND,
     ] = False
     timed: Annotated[
         bool,
-        typer.Option(
-            "--time",
+        Option(
             help="Time the forward pass (cost.forward_seconds); nothing is timed otherwise.",
-            rich_help_panel=Panel.OUTPUT,
+            panel=Panel.OUTPUT,
+            scope=SHOWN,
+            flags=("--time",),
         ),
-        SHOWN,
     ] = False
-    steps: Annotated[
-        bool, typer.Option("--steps", help="Trace the equations step by step.", rich_help_panel=Panel.OUTPUT), SHOWN
-    ] = False
-    steps_words: Annotated[int, typer.Option(help="Words traced by --steps.", rich_help_panel=Panel.OUTPUT), SHOWN] = 2
+    steps: Annotated[bool, Option(help="Trace the equations step by step.", panel=Panel.OUTPUT, scope=SHOWN)] = False
+    steps_words: Annotated[int, Option(help="Words traced by --steps.", panel=Panel.OUTPUT, scope=SHOWN)] = 2
     expr: Annotated[
         list[str] | None,
-        typer.Option(
-            "--expr",
-            metavar="EXPR",
+        Option(
             help='Your next line, e.g. "torch.cat([h_n[-1], h_n[-2]], dim=1)": checked like the idioms (repeatable).',
+            panel=Panel.MODEL,
+            scope=SHOWN,
+            metavar="EXPR",
             show_default=False,
-            rich_help_panel=Panel.MODEL,
+            sets="expressions",
         ),
-        SHOWN,
     ] = None
     svg: Annotated[
         str | None,
-        typer.Option(
-            metavar="FILE",
+        Option(
             help="Also write the report as SVG to this file.",
+            panel=Panel.OUTPUT,
+            scope=Scope.COMMAND,
+            metavar="FILE",
             show_default=False,
-            rich_help_panel=Panel.OUTPUT,
         ),
-        Scope.COMMAND,
     ] = None
     html: Annotated[
         str | None,
-        typer.Option(
-            metavar="FILE",
+        Option(
             help="Also write the report as HTML to this file.",
+            panel=Panel.OUTPUT,
+            scope=Scope.COMMAND,
+            metavar="FILE",
             show_default=False,
-            rich_help_panel=Panel.OUTPUT,
         ),
-        Scope.COMMAND,
     ] = None
     plot: Annotated[
         str | None,
-        typer.Option(
-            metavar="FILE",
+        Option(
             help="Also draw each word's hidden state over its steps, .svg or .png (needs rnn-shapes[plot]).",
+            panel=Panel.OUTPUT,
+            scope=Scope.COMMAND,
+            metavar="FILE",
             show_default=False,
-            rich_help_panel=Panel.OUTPUT,
         ),
-        Scope.COMMAND,
     ] = None
     code: Annotated[
         bool,
-        typer.Option(
-            "--code", help="Print a standalone torch script that reproduces the run.", rich_help_panel=Panel.OUTPUT
+        Option(
+            help="Print a standalone torch script that reproduces the run.", panel=Panel.OUTPUT, scope=Scope.COMMAND
         ),
-        Scope.COMMAND,
     ] = False
     diagnose: Annotated[
         str | None,
-        typer.Option(
-            metavar="TEXT",
+        Option(
             help="Explain torch's error or warning in TEXT ('-': stdin; a whole traceback works) and reproduce it.",
+            panel=Panel.MODEL,
+            scope=Scope.COMMAND,
+            metavar="TEXT",
             show_default=False,
-            rich_help_panel=Panel.MODEL,
         ),
-        Scope.COMMAND,
     ] = None
     vs: Annotated[
         str | None,
-        typer.Option(
-            metavar="OPTIONS",
+        Option(
             help="Compare with a second configuration, e.g. --vs '--seq-first'.",
+            panel=Panel.OUTPUT,
+            scope=Scope.COMMAND,
+            metavar="OPTIONS",
             show_default=False,
-            rich_help_panel=Panel.OUTPUT,
         ),
-        Scope.COMMAND,
     ] = None
     batch: Annotated[
         bool,
-        typer.Option(
-            "--batch",
+        Option(
             help="Read NDJSON requests on stdin; one JSON line out per line in.",
-            rich_help_panel=Panel.SCRIPTS,
+            panel=Panel.SCRIPTS,
+            scope=Scope.COMMAND,
         ),
-        Scope.COMMAND,
     ] = False
     tui: Annotated[
         bool,
-        typer.Option(
-            "--tui",
+        Option(
             help="A full-screen explorer: change a knob, watch every shape and value move (needs rnn-shapes[tui]).",
-            rich_help_panel=Panel.OUTPUT,
+            panel=Panel.OUTPUT,
+            scope=Scope.COMMAND,
         ),
-        Scope.COMMAND,
     ] = False
     traceback: Annotated[
         bool,
-        typer.Option(
-            "--traceback",
-            envvar="RNN_SHAPES_TRACEBACK",
+        Option(
             help="Show the whole traceback of an internal error (a bug), not one line.",
-            rich_help_panel=Panel.SCRIPTS,
+            panel=Panel.SCRIPTS,
+            scope=Scope.COMMAND,
+            envvar="RNN_SHAPES_TRACEBACK",
         ),
-        Scope.COMMAND,
     ] = False
     version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version.", rich_help_panel=Panel.SCRIPTS
-        ),
-        Scope.COMMAND,
+        bool, Option(help="Print the version.", panel=Panel.SCRIPTS, scope=Scope.COMMAND, answers=_print_version)
     ] = False
     json_schema: Annotated[
         bool,
-        typer.Option(
-            "--json-schema",
-            callback=_schema,
-            is_eager=True,
+        Option(
             help="Print the JSON Schema of --json output.",
-            rich_help_panel=Panel.SCRIPTS,
+            panel=Panel.SCRIPTS,
+            scope=Scope.COMMAND,
+            answers=_print_schema,
         ),
-        Scope.COMMAND,
     ] = False
     #: The options said on the command line or in a batch request, even at their defaults
     #: (not an option: no declaration).
@@ -479,21 +518,34 @@ class Options:
     # -- what the declaration says about each option ----------------------------------------
 
     def __post_init__(self) -> None:
-        # typer gives a repeatable option that was not given as (): the same as not given
-        for name in ("set_names", "expr"):
-            if getattr(self, name) == ():
-                object.__setattr__(self, name, None)
+        # a repeatable option arrives from the parser as a tuple, () when it was not given: not given
+        for name in self.declared():
+            value = getattr(self, name)
+            if isinstance(value, tuple):
+                object.__setattr__(self, name, list(value) or None)
 
-    @staticmethod
-    def declared() -> dict[str, OptionSpec]:
-        return _SPECS
+    @classmethod
+    def declared(cls) -> Mapping[str, OptionSpec]:
+        """Every option this class declares, in order, by its field's name."""
+        return _declared(cls)
+
+    @classmethod
+    def names(cls) -> Mapping[str, str]:
+        """Every setting the core names in a message, by the option a user types (read-only)."""
+        return _names(cls)
+
+    @classmethod
+    def flag_for(cls, name: str) -> str:
+        """The long option a user types for one of this class's options."""
+        return cls.declared()[name].flags[0]
 
     def given(self) -> dict[str, Any]:
         """The options whose value differs from the default."""
-        return {name: value for name, value in self.values().items() if value != _SPECS[name].default}
+        declared = self.declared()
+        return {name: value for name, value in self.values().items() if value != declared[name].default}
 
     def values(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _SPECS}
+        return {name: getattr(self, name) for name in self.declared()}
 
     def stated(self) -> set[str]:
         """The options said (on the command line, in a request) or set away from their default."""
@@ -502,64 +554,63 @@ class Options:
     # -- the core's view of the options ------------------------------------------------------
 
     def config(self) -> Config:
-        """The run's settings (unvalidated: ``prepare`` validates them with CLI names).
+        """The run's settings (unvalidated: ``prepare`` validates them with CLI names): each
+        option's setting as it reads there (``OptionSpec.setting``).
 
         --module sets what its constructor says; an option given as well must agree with it.
         """
-        settings: dict[str, Any] = {
-            "hidden_size": self.hidden,
-            "cell": self.cell,
-            "num_layers": self.layers,
-            "bidirectional": self.bidirectional,
-            "nonlinearity": self.nonlinearity,
-            "bias": not self.no_bias,
-            "proj_size": self.proj_size,
-            "batch_first": not self.seq_first,
-            "padding": self.padding,
-            "dtype": self.dtype,
-            "device": self.device,
-            "seed": self.seed,
-            "input_size": self.input_size,
-            "embed": self.embed,
-            "initial_state": "given" if self.own_state_file() else self.h0 or "default",
-        }
-        from_module: dict[str, Any] = {}
-        if self.module is not None:
-            from .module_text import parse_module
-
-            try:
-                self.module.encode("utf-8")
-            except UnicodeEncodeError as error:  # bytes that were not UTF-8, or a lone surrogate in JSON
-                raise BadInput(f"--module is not valid UTF-8 (at character {error.start + 1})") from None
-            stated = self.stated()  # at its default too: --hidden 2 --module "nn.LSTM(2, 8)" contradicts
-            from_module = parse_module(self.module, self.bindings())
-            for key, value in from_module.items():
-                option = CONFIG_FIELDS.get(key, key)
-                if option in stated and settings[key] != value:
-                    raise BadInput(f"{flag(option)} contradicts --module's {key}={value!r}: say it once, in one place")
-                settings[key] = value
-        if self.checkpoint is not None:  # what the weights say, which the options and --module must fit
-            layer = self.checkpoint_layer()[1]
-            stated = self.stated()
-            for key, value in layer.settings().items():
-                option = CONFIG_FIELDS.get(key, key)
-                if key in from_module and from_module[key] != value:
-                    raise BadInput(
-                        f"--module's {key}={from_module[key]!r} does not fit the weights of --checkpoint's "
-                        f"{layer.entry()}"
-                    )
-                if option in stated and key not in from_module and settings[key] != value:
-                    raise BadInput(f"{flag(option)} contradicts --checkpoint's {layer.shown}: {key}={value!r}")
-                settings[key] = value
-            if "dtype" not in stated and "dtype" not in from_module:  # the weights' own dtype, unless asked
-                settings["dtype"] = layer.dtype
+        declared = self.declared()
+        settings = dict(spec.setting(getattr(self, name)) for name, spec in declared.items() if spec.gives_config)
+        from_module = self._from_module
+        stated = self.stated() if from_module or self.checkpoint is not None else set()
+        for key, value in from_module.items():
+            option = _option_giving(type(self)).get(key, key)
+            if option in stated and settings[key] != value:
+                raise BadInput(
+                    f"{self.flag_for(option)} contradicts --module's {key}={value!r}: say it once, in one place"
+                )
+            settings[key] = value
+        if self.checkpoint is not None:
+            self._fit_checkpoint(settings, from_module, stated)
         return Config(**settings)
+
+    def _fit_checkpoint(self, settings: dict[str, Any], from_module: Mapping[str, Any], stated: set[str]) -> None:
+        """What the weights say, which the options and --module must fit, into ``settings``."""
+        layer = self.checkpoint_layer()[1]
+        for key, value in layer.settings().items():
+            option = _option_giving(type(self)).get(key, key)
+            if key in from_module and from_module[key] != value:
+                raise BadInput(
+                    f"--module's {key}={from_module[key]!r} does not fit the weights of --checkpoint's {layer.entry()}"
+                )
+            if option in stated and key not in from_module and settings[key] != value:
+                raise BadInput(f"{self.flag_for(option)} contradicts --checkpoint's {layer.shown}: {key}={value!r}")
+            settings[key] = value
+        if "dtype" not in stated and "dtype" not in from_module:  # the weights' own dtype, unless asked
+            settings["dtype"] = layer.dtype
+
+    @functools.cached_property
+    def _from_module(self) -> Mapping[str, Any]:
+        """--module's settings, read once (its text, with --set's names, never run)."""
+        if self.module is None:
+            return {}
+        from .module_text import parse_module
+
+        try:
+            self.module.encode("utf-8")
+        except UnicodeEncodeError as error:  # bytes that were not UTF-8, or a lone surrogate in JSON
+            raise BadInput(f"--module is not valid UTF-8 (at character {error.start + 1})") from None
+        return types.MappingProxyType(parse_module(self.module, self.bindings()))
 
     def bindings(self) -> dict[str, Any]:
         """--set's names and their values (literals, read with ast, never run)."""
+        return dict(self._bindings)
+
+    @functools.cached_property
+    def _bindings(self) -> Mapping[str, Any]:
         from .module_text import parse_bindings
 
-        return parse_bindings(self.set_names)
+        return types.MappingProxyType(parse_bindings(self.set_names))
 
     def checkpoint_layer(self) -> tuple[Checkpoint, FoundLayer]:
         """--checkpoint read (weights only, never code) and the layer --layer picks."""
@@ -608,7 +659,7 @@ class Options:
                 state,
                 lengths=self.own_lengths(),
                 files=files,
-                names=SettingNames(cli_names()),
+                names=SettingNames(self.names()),
             )
         if names or self.module is not None or checkpoint_facts is not None:
             from ..core.given import Given
@@ -675,7 +726,7 @@ class Options:
         from ..core.explore import prepare
 
         config = self.config()
-        given, module = self.given_things(config.validated(cli_names()))
+        given, module = self.given_things(config.validated(self.names()))
         return prepare(
             words,
             config,
@@ -688,7 +739,7 @@ class Options:
             max_memory=self.memory_limit(),
             values=self.json_out and self.shows_values(),
             tokenizer=self.tokens,
-            names=cli_names(),
+            names=self.names(),
             random=self.random_input(),
             timed=self.timed,
             max_work=self.work_limit(),
@@ -724,7 +775,7 @@ class Options:
         """Holds words still being read to --max-memory (see inputs): refuse as soon as they are over."""
         from ..core.budget import check_memory, estimate_from
 
-        config, limit, names = self.config().validated(cli_names()), self.memory_limit(), cli_names()
+        config, limit, names = self.config().validated(self.names()), self.memory_limit(), self.names()
         values, traced, drawn = self.json_out and self.shows_values(), self.traced_words(), self.drawn()
 
         def budget(words: int, longest: int, tokens: int, distinct: int) -> None:
@@ -808,66 +859,95 @@ CONFLICTS = [
 
 @dataclass(frozen=True)
 class OptionSpec:
-    """One option as declared: its field name, Python type, default, typer info and scope."""
+    """One option as declared: its field's name, Python type and default, and its ``Option``."""
 
     name: str
     kind: Any
     default: Any
-    info: typer.models.ParameterInfo
-    scope: Scope
+    option: Option
     #: Names a user types, e.g. ("--hidden", "-H"); empty for the words argument.
-    flags: tuple[str, ...] = field(default=())
+    flags: tuple[str, ...]
 
     @property
     def help(self) -> str:
-        return self.info.help or ""
+        return self.option.help
+
+    @property
+    def scope(self) -> Scope:
+        return self.option.scope
+
+    @property
+    def panel(self) -> str:
+        return self.option.panel
+
+    @property
+    def gives_config(self) -> bool:
+        """Whether the option gives a field of the run's Config."""
+        return self.option.sets in CONFIG_FIELDS
+
+    def setting(self, value: Any) -> tuple[str, Any]:
+        """The setting the option gives, and its value there (``bias`` for --no-bias, not value)."""
+        assert self.option.sets is not None, self.name
+        return self.option.sets, value if self.option.reads is None else self.option.reads(value)
 
 
-def _specs() -> dict[str, OptionSpec]:
-    hints = typing.get_type_hints(Options, include_extras=True)
+_T = TypeVar("_T")
+
+
+def _per_class(build: Callable[[type[Options]], _T]) -> Callable[[type[Options]], _T]:
+    """``build``, run once for each declaration (Options, or a class that declares more)."""
+    built: dict[type[Options], _T] = {}
+
+    def once(cls: type[Options]) -> _T:
+        if cls not in built:
+            built[cls] = build(cls)
+        return built[cls]
+
+    return functools.update_wrapper(once, build)
+
+
+@_per_class
+def _declared(cls: type[Options]) -> Mapping[str, OptionSpec]:
+    hints = typing.get_type_hints(cls, include_extras=True)
     specs = {}
-    for f in dataclasses.fields(Options):
+    for f in dataclasses.fields(cls):
         if typing.get_origin(hints[f.name]) is not Annotated:
             continue  # not an option (``said``)
         kind, *metadata = typing.get_args(hints[f.name])
-        info = next(m for m in metadata if isinstance(m, typer.models.ParameterInfo))
-        scope = next(m for m in metadata if isinstance(m, Scope))
-        flags: tuple[str, ...] = ()
-        if isinstance(info, typer.models.OptionInfo):
-            declared = [info.default] if isinstance(info.default, str) else []
-            flags = tuple(declared + list(info.param_decls or ())) or ("--" + f.name.replace("_", "-"),)
-        specs[f.name] = OptionSpec(f.name, kind, f.default, info, scope, flags)
-    return specs
+        option = next(m for m in metadata if isinstance(m, Option))
+        flags = () if option.argument else option.flags or ("--" + f.name.replace("_", "-"),)
+        specs[f.name] = OptionSpec(f.name, kind, f.default, option, flags)
+    return types.MappingProxyType(specs)
 
 
-_SPECS = _specs()
+@_per_class
+def _names(cls: type[Options]) -> Mapping[str, str]:
+    specs = cls.declared().values()
+    names = {spec.option.sets: spec.flags[0] for spec in specs if spec.option.sets and spec.flags}
+    names.update({spec.name: spec.flags[0] for spec in specs if spec.flags})
+    return types.MappingProxyType(names)
 
-#: Config fields and explore() keywords by the option that sets them, for messages.
-CONFIG_FIELDS = {
-    "hidden_size": "hidden",
-    "num_layers": "layers",
-    "bias": "no_bias",
-    "batch_first": "seq_first",
-    "tokenizer": "tokens",
-    "initial_state": "h0",
-    "expressions": "expr",
-}
+
+@_per_class
+def _option_giving(cls: type[Options]) -> Mapping[str, str]:
+    """Each setting by the option that gives it (``bias``: ``no_bias``)."""
+    return types.MappingProxyType({spec.option.sets: spec.name for spec in cls.declared().values() if spec.option.sets})
 
 
 def flag(name: str) -> str:
     """The long option a user types for an option (``max_memory`` -> ``--max-memory``)."""
-    return _SPECS[name].flags[0]
+    return Options.flag_for(name)
 
 
 def cli_names() -> Mapping[str, str]:
     """Every setting the core names in a message, by the option a user types (read-only)."""
-    return _CLI_NAMES
+    return Options.names()
 
 
-def _cli_names() -> Mapping[str, str]:
-    names = {key: flag(option) for key, option in CONFIG_FIELDS.items()}
-    names.update({name: flag(name) for name, spec in _SPECS.items() if spec.flags})
-    return types.MappingProxyType(names)
+def typed(ctx: Any, name: str) -> bool:
+    """Whether a command line (a click context's) gave the option itself, even at its default value."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
 
 
 def check_output_path(path: str, option: str) -> None:
@@ -919,12 +999,12 @@ def _amount(text: str, option: str, base: int, example: str, unit_name: str) -> 
     return amount
 
 
-def options_table() -> str:
+def options_table(options: type[Options] = Options) -> str:
     """The manual's option table, as Markdown, from the declaration."""
     from ..render.reference_tables import table_code  # only the docs' tests ask for it
 
     rows = ["| option | meaning | default | also in |", "| --- | --- | --- | --- |"]
-    for spec in _SPECS.values():
+    for spec in options.declared().values():
         if not spec.flags:
             rows.append(f"| `WORDS...` | {spec.help} Put `--` before words that start with `-`. | | batch |")
             continue
@@ -936,19 +1016,22 @@ def options_table() -> str:
     return "\n".join(rows) + "\n"
 
 
-def _value_name(spec: OptionSpec) -> str:
-    """What follows the flag in the table: nothing for a flag, the choices, or a metavar."""
-    if spec.info.metavar:
-        return " " + spec.info.metavar
-    kind = spec.kind
+def value_type(kind: Any) -> tuple[Any, bool]:
+    """What one value of an option is (its type without None), and whether it repeats (a list)."""
     if typing.get_origin(kind) in (typing.Union, types.UnionType):
         kind = next(k for k in typing.get_args(kind) if k is not type(None))
+    if typing.get_origin(kind) is list:
+        return typing.get_args(kind)[0], True
+    return kind, False
+
+
+def _value_name(spec: OptionSpec) -> str:
+    """What follows the flag in the table: nothing for a flag, the choices, or a metavar."""
+    if spec.option.metavar:
+        return " " + spec.option.metavar
+    kind, _ = value_type(spec.kind)
     if kind is bool:
         return ""
     if typing.get_origin(kind) is typing.Literal:
         return " " + "|".join(typing.get_args(kind))
-    return " N" if kind is int else " TEXT"
-
-
-#: Built once from the declaration: batch mode asks for it on every request.
-_CLI_NAMES = _cli_names()
+    return {int: " N", float: " X"}.get(kind, " TEXT")

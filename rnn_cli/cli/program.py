@@ -1,5 +1,10 @@
-"""The command line: typer builds it from the one declaration in ``options``; errors become
-one line on stderr and an exit status.
+"""The command line: its parameters built from the one declaration in ``options``, run by typer;
+every way a run ends is an exit status and at most one line on stderr.
+
+Typer (0.28) runs on its own copy of click, ``typer._click``: the parameters are that click's,
+built by typer's own classes (``TyperOption``, ``TyperArgument``) from each ``Option``, so
+``--help`` is typer's. The command overrides click's documented hooks only: ``make_context``
+(the command line parsed), ``invoke`` (the run) and ``format_options`` (the help's panels).
 
 Nothing here imports torch at module level, so ``--help``, ``--version`` and
 ``--json-schema`` answer at once.
@@ -7,35 +12,23 @@ Nothing here imports torch at module level, so ``--help``, ``--version`` and
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 import traceback
 import typing
-from collections.abc import Sequence
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import typer
-from typer._click import Context, HelpFormatter
-from typer._click.types import IntParamType
+from typer._click import Context, HelpFormatter, Parameter
+from typer._click.types import FLOAT, STRING, IntParamType, ParamType
+from typer._types import TyperChoice
+from typer.core import TyperArgument, TyperCommand, TyperOption
 
 from ..core.errors import BadInput, RunFailure, quoted
 from .exit_codes import ExitStatus
-from .options import PANELS, Options, whole_number
+from .options import PANELS, Options, OptionSpec, typed, value_type, whole_number
 from .streams import error_line
-
-app = typer.Typer(
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["--help", "-h"]},
-    help=(
-        "Show every shape and value of PyTorch's RNN, LSTM and GRU for a batch of words.\n\n"
-        "Words are split into characters (grapheme clusters); the vocabulary is their "
-        "first-appearance order (or the order --vocab gives); the one-hot batch goes through "
-        "a real torch module."
-    ),
-)
 
 
 class _InternalError(Exception):
@@ -46,42 +39,27 @@ class _InternalError(Exception):
         self.error, self.shown = error, shown
 
 
-def command(ctx: typer.Context, **values: Any) -> None:
+def command(ctx: typer.Context) -> int:
     """Show every shape and value of PyTorch's RNN, LSTM and GRU for a batch of words."""
-    said = frozenset(name for name in values if _typed(ctx, name))
-    options = Options(**values, said=said)
+    options = options_from(ctx)
     from .dispatch import dispatch
 
     try:
-        status = dispatch(options, ctx)
+        return dispatch(options, ctx)
     except (BadInput, RunFailure, OSError, KeyboardInterrupt, MemoryError, typer.Exit):
         raise
     except Exception as error:  # a bug of ours
         if options.traceback:
             traceback.print_exc(file=sys.stderr)
         raise _InternalError(error, shown=options.traceback) from None
-    if status:
-        raise typer.Exit(status)
 
 
-def _signature() -> inspect.Signature:
-    """The command's parameters: the context, then every declared option in order."""
-    hints = typing.get_type_hints(Options, include_extras=True)
-    parameters = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
-    for name, spec in Options.declared().items():
-        parameters.append(
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=spec.default, annotation=hints[name])
-        )
-    return inspect.Signature(parameters)
-
-
-command.__signature__ = _signature()  # type: ignore[attr-defined]
-
-
-def _typed(ctx: typer.Context, name: str) -> bool:
-    """Whether the command line itself gave the option (even at its default value)."""
-    source = ctx.get_parameter_source(name)
-    return source is not None and source.name == "COMMANDLINE"
+def options_from(ctx: Context) -> Options:
+    """The command line ``ctx`` parsed, as one frozen Options of the command's declaration."""
+    assert isinstance(ctx.command, Command), ctx.command
+    declared = ctx.command.options.declared()
+    said = frozenset(name for name in declared if typed(ctx, name))
+    return ctx.command.options(**{name: ctx.params[name] for name in declared}, said=said)
 
 
 class _WholeNumber(IntParamType):
@@ -97,6 +75,66 @@ class _WholeNumber(IntParamType):
             self.fail(
                 f"{quoted(value)} is not a valid int: a whole number in ASCII digits, at most 2**64 - 1", param, ctx
             )
+
+
+def parameters(options: type[Options]) -> list[Parameter]:
+    """The command's parameters, one for each option ``options`` declares, in its order."""
+    return [_parameter(spec) for spec in options.declared().values()]
+
+
+def _parameter(spec: OptionSpec) -> Parameter:
+    option = spec.option
+    kind, repeats = value_type(spec.kind)
+    if option.argument:
+        return TyperArgument(
+            param_decls=[spec.name],
+            type=_value_type(kind),
+            required=False,
+            nargs=-1 if repeats else None,
+            default=spec.default,
+            help=option.help,
+            show_default=option.show_default,
+            show_envvar=True,
+            rich_help_panel=option.panel,
+        )
+    switch = kind is bool
+    answers, complete = option.answers, option.complete
+    return TyperOption(
+        param_decls=[spec.name, *spec.flags],
+        type=None if switch else _value_type(kind),
+        is_flag=True if switch else None,
+        multiple=repeats,
+        default=spec.default,
+        help=option.help,
+        metavar=option.metavar,
+        show_default=option.show_default,
+        envvar=option.envvar,
+        show_envvar=True,
+        is_eager=answers is not None,
+        callback=None if answers is None else _answering(answers),
+        autocompletion=None if complete is None else lambda ctx, args, incomplete: complete(incomplete),
+        rich_help_panel=option.panel,
+    )
+
+
+def _value_type(kind: Any) -> ParamType:
+    """How the parser reads one value of an option of type ``kind``."""
+    if typing.get_origin(kind) is typing.Literal:
+        return TyperChoice(typing.get_args(kind), case_sensitive=True)
+    return {int: _WholeNumber(), float: FLOAT, str: STRING}[kind]
+
+
+def _answering(answer: Callable[[], None]) -> Callable[[Context, Parameter, bool], bool]:
+    """The callback of an option that answers at once and ends the run (--version): never
+    while the text is only being looked at (``resilient_parsing``: --vs, completion)."""
+
+    def callback(ctx: Context, param: Parameter, value: bool) -> bool:
+        if value and not ctx.resilient_parsing:
+            answer()
+            raise typer.Exit()
+        return value
+
+    return callback
 
 
 #: What --help shows first: a command line and what it shows, then the one rule of the words.
@@ -119,12 +157,42 @@ HELP_OTHERS = "Help and completion"
 _TERM_WIDTH = 30
 
 
-class Command(typer.core.TyperCommand):
-    """The one command, whose every way of ending is an exit status and at most one line on stderr.
+class Command(TyperCommand):
+    """The one command: its parameters are the declaration's (``options``), and every way it
+    ends is an exit status and at most one line on stderr.
 
-    Typer's own runner and the console script both come through ``main``, so what the tests
-    see in process is what a shell sees.
+    Typer's own runner and the console script both come through click's ``main``, so what the
+    tests see in process is what a shell sees.
     """
+
+    #: The declaration the parameters are built from (``build_app`` makes a command of another).
+    options: ClassVar[type[Options]] = Options
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["params"] = [*parameters(self.options), *(kwargs.get("params") or [])]
+        super().__init__(*args, **kwargs)
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Context | None = None, **extra: Any
+    ) -> Context:
+        """The command line parsed: a refusal (an unknown option, a bad value), or an answer
+        (--help, --version) that cannot be written, ends the run here."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except typer.Exit:
+            raise
+        except Exception as error:
+            raise typer.Exit(_flushed(ending(error))) from None
+
+    def invoke(self, ctx: Context) -> None:
+        """The run, on the options ``ctx`` holds (``command`` reads them as one Options)."""
+        try:
+            status = ctx.invoke(self.callback) if self.callback is not None else 0
+        except typer.Exit:
+            raise
+        except Exception as error:  # every way a run can end, each to one status and one line
+            status = ending(error)
+        raise typer.Exit(_flushed(status))
 
     def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
         """Examples first, then the options under their panels (each one's ``rich_help_panel``),
@@ -147,34 +215,19 @@ class Command(typer.core.TyperCommand):
                 with formatter.section(panel):
                     formatter.write_dl([(term.ljust(width), meaning) for term, meaning in records])
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for param in self.params:
-            if type(param.type) is IntParamType:
-                param.type = _WholeNumber()
 
-    def main(  # type: ignore[override]
-        self,
-        args: Sequence[str] | None = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> NoReturn:
-        try:
-            code = super().main(args, "rnn-shapes", complete_var, standalone_mode=False, **extra)
-        except BaseException as error:  # every way a run can end, each to one status and one line
-            code = ending(error)
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            _silence_stdout()
-        except (OSError, RunFailure) as error:
-            if not code:
-                error_line(str(error) if isinstance(error, RunFailure) else f"cannot write to stdout: {error}")
-                code = ExitStatus.FAILURE
-            sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - nothing is left to flush at exit
-        sys.exit(int(code or 0))
+def _flushed(status: int) -> int:
+    """``status``, once what is left for stdout is written; a reader gone away is not an error."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    except (OSError, RunFailure) as error:
+        if not status:
+            error_line(str(error) if isinstance(error, RunFailure) else f"cannot write to stdout: {error}")
+            status = ExitStatus.FAILURE
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - nothing is left to flush at exit
+    return status
 
 
 def ending(error: BaseException) -> int:
@@ -194,7 +247,7 @@ def ending(error: BaseException) -> int:
     if isinstance(error, BrokenPipeError):  # the reader has all it wanted (| head): not an error
         _silence_stdout()
         return ExitStatus.OK
-    if isinstance(error, typer.Abort | KeyboardInterrupt):
+    if isinstance(error, typer.Abort | KeyboardInterrupt | EOFError):
         return ExitStatus.INTERRUPTED
     if isinstance(error, MemoryError):
         error_line("out of memory; lower --max-memory's estimate by using fewer or shorter words")
@@ -212,12 +265,30 @@ def ending(error: BaseException) -> int:
     raise error  # SystemExit and the like are not ours to map
 
 
-app.command(cls=Command)(command)
+def build_app(options: type[Options] = Options) -> typer.Typer:
+    """The command line of a declaration: ``options``' parameters, run by typer."""
+    app = typer.Typer(
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["--help", "-h"]},
+        help=(
+            "Show every shape and value of PyTorch's RNN, LSTM and GRU for a batch of words.\n\n"
+            "Words are split into characters (grapheme clusters); the vocabulary is their "
+            "first-appearance order (or the order --vocab gives); the one-hot batch goes through "
+            "a real torch module."
+        ),
+    )
+    app.command(name="rnn-shapes", cls=type("Command", (Command,), {"options": options}))(command)
+    return app
+
+
+app = build_app()
 
 
 def main() -> None:
     """Run the command (the console script comes through rnn_cli.entry, which guards signals and streams)."""
-    app()
+    app(prog_name="rnn-shapes")
 
 
 def internal_error(error: Exception, *, shown: bool) -> None:

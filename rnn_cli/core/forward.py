@@ -15,6 +15,7 @@ from .encode import EMBEDDING_SEED, generator
 from .errors import RunFailure
 from .layout import parameter_layouts
 from .result import RunWarning
+from .settings import torch_keywords
 from .warned import module_warnings, recording, remember
 
 if TYPE_CHECKING:
@@ -43,10 +44,11 @@ def module_kwargs(config: Config, input_size: int) -> dict[str, Any]:
 
 
 def constructor_call(config: Config, input_size: int) -> str:
-    """The equivalent PyTorch call, e.g. ``torch.nn.RNN(input_size=4, hidden_size=2)``."""
-    args = ", ".join(f"{k}={v!r}" for k, v in module_kwargs(config, input_size).items())
-    if config.dtype != "float32":
-        args += f", dtype=torch.{config.dtype}"
+    """The equivalent PyTorch call, e.g. ``torch.nn.RNN(input_size=4, hidden_size=2)``: the
+    keywords the declaration gives torch (``settings.torch_keywords``), as torch spells them."""
+    args = ", ".join(
+        f"{k}=torch.{v}" if k == "dtype" else f"{k}={v!r}" for k, v in torch_keywords(config, input_size).items()
+    )
     return f"torch.nn.{TORCH_CLASS[config.cell]}({args})"
 
 

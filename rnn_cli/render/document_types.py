@@ -8,12 +8,14 @@ metadata carries what a Python type cannot say: a minimum, a minimum length, a s
 from __future__ import annotations
 
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
 
-from ..core.config import Cell, Direction, Dtype, InitialState, Nonlinearity, Padding, Source, Tokenizer
+from ..core.config import Direction, Source
 from ..core.diagnose import Kind as DiagnosisKind
 from ..core.layout import TENSORS
+from ..core.settings import SETTINGS, Setting
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -71,24 +73,22 @@ else:
     TensorsDoc = _tensors_doc()
 
 
-class ConfigDoc(TypedDict):
-    cell: Cell
-    input_size: Count
-    hidden_size: Count
-    num_layers: Count
-    bidirectional: bool
-    batch_first: bool
-    nonlinearity: Nonlinearity | None
-    bias: bool
-    proj_size: Count
-    padding: Padding
-    seed: Count
-    dtype: Dtype
-    device: str
-    tokenizer: Tokenizer
-    dropout: float
-    embed: Count
-    initial_state: InitialState
+def config_doc(settings: Sequence[Setting] = SETTINGS) -> Any:
+    """The document's ``config`` as the schema sees it: a key per setting the declaration
+    (``core.settings``) lists, in its order, each of the type the document writes it in."""
+    return TypedDict("ConfigDoc", {s.json: _json_kind(s) for s in settings})  # type: ignore[operator]
+
+
+def _json_kind(setting: Setting) -> Any:
+    kind = setting.json_type
+    return Count if kind is int else kind
+
+
+if TYPE_CHECKING:
+    #: Setting's JSON name -> its value (the schema names each one; see ``config_doc``).
+    ConfigDoc = dict[str, Any]
+else:
+    ConfigDoc = config_doc()
 
 
 class HnRowDoc(TypedDict):
