@@ -1,5 +1,6 @@
 """What ``from rnn_cli import explore`` returns: a Result that shows itself as the report, as
-HTML in Jupyter and as tables in any rich console, and briefly in a plain REPL.
+HTML in Jupyter and as tables in any rich console, and briefly in a plain REPL; each of its
+idioms says what it found in ``note``, the sentence the report writes under it.
 
 It sits above the three packages: the core knows nothing of display, the renderers nothing
 of notebooks.
@@ -9,11 +10,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from .core.explore import explore as _explore
-from .core.result import Result
+from .core.result import Idiom, Result
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType
@@ -23,9 +24,24 @@ NOTEBOOK_WIDTH = 100
 _scopes = itertools.count()
 
 
+@dataclass
+class NotedIdiom(Idiom):
+    """An Idiom, and what it found in a sentence."""
+
+    @property
+    def note(self) -> str:
+        """The sentence render writes from ``kind`` and ``facts``: the report's and the JSON's note."""
+        from .render.idiom_notes import note
+
+        return note(self)
+
+
 @dataclass(repr=False)
 class Report(Result):
     """A Result, and its report when shown."""
+
+    #: Every idiom, each with its note (to mypy a list[NotedIdiom] is no list[Idiom]: lists are invariant).
+    idioms: list[NotedIdiom] = field(default_factory=list)  # type: ignore[assignment]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[RenderableType]:
         from .render.report import report
@@ -45,7 +61,9 @@ class Report(Result):
 
 def explore(*args: Any, **kwargs: Any) -> Report:
     result = _explore(*args, **kwargs)
-    return Report(**{f.name: getattr(result, f.name) for f in fields(result)})
+    shown = {f.name: getattr(result, f.name) for f in fields(result)}
+    shown["idioms"] = [NotedIdiom(**{f.name: getattr(i, f.name) for f in fields(i)}) for i in result.idioms]
+    return Report(**shown)
 
 
 explore.__doc__ = _explore.__doc__

@@ -12,6 +12,7 @@ from conftest import invoke, invoke_json
 import rnn_cli.core.idioms
 import rnn_cli.core.run
 from rnn_cli import explore
+from rnn_cli.core.result import NamedWords
 
 
 def _idioms(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -177,8 +178,47 @@ def test_a_large_run_calls_the_module_again_on_its_first_words_only(monkeypatch:
     words = [f"w{i:03d}" for i in range(100)]
     idioms = {i.expression: i for i in explore(words, hidden_size=2).idioms}
     good = idioms["rnn(input, torch.zeros(1, 100, 2))"]
+    assert good.kind == "h_0" and good.facts["refused"] is None  # torch's check accepts it
     assert "torch's check of the shapes accepts it" in good.note
     assert idioms["rnn(input, torch.zeros(100, 1, 2))"].error == "Expected hidden size (1, 100, 2), got [100, 1, 2]"
     trap = next(i for e, i in idioms.items() if "batch_first=False" in e)
+    assert trap.facts["sample"] == 4 and trap.facts["words"] == 100 and trap.facts["sample_checked"] is True
     assert "(the module was run on the first 4 of 100 words" in trap.note
     assert idioms["h_n[-1]"].final_state == [True] * 100  # the cheap ones still cover every word
+
+
+# -- the core states facts, render writes the sentences ---------------------------------------------
+
+#: Runs and expressions that between them make every kind of idiom.
+EVERY_KIND: list[tuple[list[str], dict[str, Any]]] = [
+    (["hello", "hi", "abc"], {"expressions": ["h_n[-1]", "h_n.sum()", "output.shape", "output", "h_n[5]"]}),
+    (["hello", "hi", "abc"], {"bidirectional": True, "padding": "zeros", "expressions": ["output.shape.T"]}),
+    (["ab", "ba", "aa", "bb"], {"bidirectional": True, "num_layers": 2, "cell": "lstm"}),  # N = D*num_layers, L = V
+    (["a", "b"], {"cell": "lstm", "proj_size": 1}),  # one step: nothing to carry
+]
+
+
+def test_the_core_gives_each_idiom_facts_and_render_writes_its_note() -> None:
+    from rnn_cli.core.explore import explore as core_explore
+    from rnn_cli.render.idiom_notes import NOTES, note
+
+    kinds = set()
+    for words, settings in EVERY_KIND:
+        for idiom in core_explore(words, **settings).idioms:
+            assert not hasattr(idiom, "note")  # no sentence in the core: a kind and its facts
+            assert isinstance(note(idiom), str) and note(idiom)
+            kinds.add(idiom.kind)
+    assert kinds == set(NOTES)
+
+
+def test_a_python_users_idioms_say_what_the_json_says() -> None:
+    from rnn_cli.render.idiom_notes import note
+
+    result = explore(["hello", "hi"], bidirectional=True, padding="zeros", expressions=["h_n[-1].T"])
+    doc = invoke_json("hello", "hi", "--bidirectional", "--padding", "zeros", "--expr", "h_n[-1].T")
+    assert [i.note for i in result.idioms] == [i["note"] for i in doc["idioms"]]
+    assert all(i.note == note(i) for i in result.idioms)
+    last = next(i for i in result.idioms if i.expression == "output[:, -1]")
+    assert last.kind == "last_step" and last.facts["bidirectional"] is True
+    assert last.facts["short"] == NamedWords(("hi",), 1)
+    assert last.note.startswith("shorter than the longest word, 'hi': the state after the zero padding")

@@ -224,6 +224,7 @@ def test_a_large_runs_trap_states_the_whole_batchs_shapes(monkeypatch: pytest.Mo
     assert trap.shape is None
     assert trap.returns == (("output", tuple(output.shape)), ("h_n", tuple(h_n.shape)), ("c_n", tuple(c_n.shape)))
     sample = (4, 3, 6) if batch_first else (3, 4, 6)
+    assert trap.facts["h_n_shape"] == tuple(h_n.shape) and trap.facts["sample_input_shape"] == sample
     assert f"the module was run on the first 4 of 10 words, input {sample}" in trap.note
     assert "checked on those words" in trap.note
     assert f"h_n comes back {tuple(h_n.shape)}" in trap.note

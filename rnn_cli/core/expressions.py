@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from .budget import human_bytes
 from .config import Config
 from .errors import BadInput
-from .result import Idiom
+from .result import Idiom, NamedWords, named_words
 
 if TYPE_CHECKING:
     import torch
@@ -525,12 +525,12 @@ def user_idioms(
         except BadInput:
             raise
         except _Refused as error:
-            idioms.append(_idiom(expression, None, None, str(error), "refused: nothing was computed"))
+            idioms.append(_idiom(expression, None, None, str(error), "user_refused"))
             continue
         except (RuntimeError, IndexError, TypeError, ValueError, ZeroDivisionError, OverflowError) as error:
             text = str(error).strip()
             message = text.splitlines()[0] if text else type(error).__name__
-            idioms.append(_idiom(expression, None, None, message, "torch refuses it"))
+            idioms.append(_idiom(expression, None, None, message, "user_error"))
             continue
         idioms.append(checks.idiom(expression, value))
     return idioms
@@ -541,15 +541,18 @@ def _idiom(
     shape: tuple[int, ...] | None,
     final_state: list[bool] | None,
     error: str | None,
-    note: str,
+    kind: str,
+    facts: Mapping[str, object] | None = None,
     value: float | None = None,
 ) -> Idiom:
-    return Idiom(expression.text, shape, final_state, error, note, value, topic="user", user=True)
+    return Idiom(expression.text, shape, final_state, error, kind, facts or {}, value, topic="user", user=True)
 
 
 #: An arrangement of one layer's final state: (layer, how): ``both`` (forward half first, or
 #: the only direction), ``swapped`` (backward half first), ``forward`` or ``backward`` alone.
 Arrangement = tuple[int, str]
+#: Each arrangement found (None: no final state) and the words whose row it is, in the order found.
+Found = tuple[tuple[Arrangement | None, NamedWords], ...]
 
 
 class _Finals:
@@ -595,86 +598,39 @@ class _Finals:
         import torch
 
         if not isinstance(value, torch.Tensor):
-            what = "a size" if isinstance(value, tuple) else f"a {type(value).__name__}"
             number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-            return _idiom(expression, None, None, None, f"{what}: {_short(repr(value))}", number)
+            facts = {"size": isinstance(value, tuple), "type": type(value).__name__, "text": _short(repr(value))}
+            return _idiom(expression, None, None, None, "user_not_tensor", facts, number)
         shape = tuple(int(s) for s in value.shape)
         if value.dim() == 0:
             number = None if value.is_complex() else float(value)
-            return _idiom(expression, shape, None, None, "a single number", number)
+            return _idiom(expression, shape, None, None, "user_scalar", None, number)
         n = len(self.words)
         width = int(self.target.shape[1])
-        wanted = f"(N, D*H_out) = {(n, width)}" if self.config.directions == 2 else f"(N, H_out) = {(n, width)}"
+        both = self.config.directions == 2
         if value.dim() != 2 or not value.is_floating_point() or n not in value.shape:
-            return _idiom(expression, shape, None, None, f"not one row per word: a final state is {wanted}")
+            facts = {"bidirectional": both, "final_shape": (n, width)}
+            return _idiom(expression, shape, None, None, "user_not_per_word", facts)
         transposed = int(value.shape[0]) != n
         rows = value.T if transposed else value
         found = self.matches(rows)
         final = [label == (self.top, "both") and not transposed for label in found]
-        note = self.note(found, transposed)
-        if None in found and self.config.directions == 2 and int(rows.shape[1]) == width:
-            note += self.halves(rows)
-        return _idiom(expression, shape, final, None, note)
+        halves = None in found and both and int(rows.shape[1]) == width  # then: what each half is
+        h = width // 2
+        facts = {
+            "transposed": transposed,
+            "bidirectional": both,
+            "last_layer": self.top,
+            "words": n,
+            "found": self.grouped(found),
+            "half_width": h if halves else None,
+            "first_half": self.grouped(self.matches(rows[:, :h])) if halves else (),
+            "second_half": self.grouped(self.matches(rows[:, h:])) if halves else (),
+        }
+        return _idiom(expression, shape, final, None, "user_tensor", facts)
 
-    def layer(self, layer: int) -> str:
-        return "the last layer" if layer == self.top else f"layer {layer}"
-
-    def meaning(self, label: Arrangement) -> str:
-        layer, how = label
-        other = "" if layer == self.top else f": another layer, not the last ({self.top})"
-        if how == "both":
-            if layer == self.top:
-                return "the final state of the last layer"
-            return f"same numbers as layer {layer}'s final state{other}"
-        if how == "swapped":
-            swapped = "the directions swapped (backward half first; the final state is forward half first)"
-            if layer == self.top:
-                return f"same numbers as the final state, in another order: {swapped}"
-            return f"layer {layer}'s final state with {swapped}{other}"
-        half = ": half of the final state" if layer == self.top else other
-        return f"{self.layer(layer)}'s {how} direction only{half}"
-
-    def halves(self, rows: torch.Tensor) -> str:
-        """Where a value as wide as both directions is not the final state: what each half is."""
-        h = int(rows.shape[1]) // 2
-        said = []
-        for part, half in ((f"[:, :{h}]", rows[:, :h]), (f"[:, {h}:]", rows[:, h:])):
-            found = self.matches(half)
-            if all(label is None for label in found):
-                said.append(f"{part} is no direction's final state")
-                continue
-            pieces = []
-            for label, words in _grouped(found).items():
-                who = "every word" if len(words) == len(found) else self.named(words)
-                state = "no final state" if label is None else f"{self.layer(label[0])}'s {label[1]} final state"
-                pieces.append(f"{state} for {who}")
-            said.append(f"{part} is " + ", ".join(pieces))
-        return "; " + "; ".join(said)
-
-    def named(self, words: list[int]) -> str:
-        shown = ", ".join(repr(self.words[w][:20]) for w in words[:4])
-        return shown + (f" and {len(words) - 4} more" if len(words) > 4 else "")
-
-    def note(self, found: list[Arrangement | None], transposed: bool) -> str:
-        both = self.config.directions == 2
-        turned = "transposed, words on axis 1 (.T gives one row per word); " if transposed else ""
-        groups = _grouped(found)
-        if set(groups) == {(self.top, "both")}:
-            if transposed:
-                return "same numbers as the final state, transposed: words on axis 1 (.T gives one row per word)"
-            where = "both directions, forward half first" if both else "the only direction"
-            return f"the final state of the last layer ({where})"
-        if set(groups) == {None}:
-            return turned + "not the final state of any layer or direction, for any word"
-        if len(groups) == 1:
-            (label,) = groups
-            assert label is not None
-            return turned + self.meaning(label)
-        parts = []
-        for label, words in groups.items():
-            said = "not a final state of any layer or direction" if label is None else self.meaning(label)
-            parts.append(f"{self.named(words)}: {said}")
-        return turned + "; ".join(parts)
+    def grouped(self, found: list[Arrangement | None]) -> Found:
+        return tuple((label, named_words(self.words, words)) for label, words in _grouped(found).items())
 
 
 def _grouped(found: list[Arrangement | None]) -> dict[Arrangement | None, list[int]]:

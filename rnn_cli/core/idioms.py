@@ -2,8 +2,9 @@
 
 Each idiom is the expression as people write it, run on torch's own tensors (or torch's own
 module, for the calls), and held against each word's final state of the last layer as the
-hand-written reference computed it over the word's real tokens. Notes are built from what
-the checks found, so a corrupted tensor shows up as a failed check, not a confident sentence.
+hand-written reference computed it over the word's real tokens. Each idiom's ``kind`` and
+``facts`` are what the checks found (render writes its note from them), so a corrupted tensor
+shows up as a failed check, not a confident sentence.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from .checks import agreeing_diff, tolerance_bound
 from .config import Config, Source
 from .forward import Forward, quiet_projection, run_forward
 from .joins import join_idioms, with_topic
-from .result import Idiom
+from .result import NAMED_WORDS, Idiom, named_words
 
 if TYPE_CHECKING:
     import torch
@@ -46,7 +47,7 @@ class RunTensors:
     vocab_size: int
     atol: float
     rtol: float
-    #: Set when this is a run cut to its first words (see SAMPLE_WORDS), for the notes to say so.
+    #: Set when this is a run cut to its first words (see SAMPLE_WORDS), for the facts to say so.
     sample: int | None = None
     #: How far a value may be from ``final``: the check's tolerance, worked out once for every idiom.
     bound: torch.Tensor = field(init=False, repr=False)
@@ -111,13 +112,6 @@ def _final_state(run: RunTensors, values: torch.Tensor) -> list[bool]:
     return verdicts
 
 
-def _names(run: RunTensors, words: list[int], total: int | None = None) -> str:
-    """Words named as in Python (quoted, escapes kept), the first few of ``total`` (all of ``words``)."""
-    total = len(words) if total is None else total
-    shown = ", ".join(repr(run.words[w][:20]) for w in words[:4])
-    return shown + (f" and {total - 4} more" if total > 4 else "")
-
-
 def _last_states(run: RunTensors) -> list[Idiom]:
     """Ways people take each word's final state: the last step, h_n's rows, each word's own step."""
     c = run.config
@@ -131,19 +125,17 @@ def _last_step(run: RunTensors, out_bm: torch.Tensor, short: list[int], steps: i
     """output[:, -1]: the last step of the padded batch."""
     c = run.config
     last = out_bm[:, -1]
-    notes = []
-    if short and c.padding == "packed":
+    packed = c.padding == "packed"
+    facts: dict[str, object] = {
+        "short": named_words(run.words, short),
+        "packed": packed,
+        "bidirectional": c.directions == 2,
+    }
+    if short and packed:  # the short words whose last step is zeros
         zero = ((run.lengths < steps) & ~last.any(dim=1)).nonzero().flatten()  # as a mask: 50,000 words are fast
-        which = _names(run, zero[:4].tolist(), zero.numel())
-        notes.append(f"shorter than the longest word, {which}: zeros here (packed steps past a word's end)")
-    elif short:
-        notes.append(f"shorter than the longest word, {_names(run, short)}: the state after the zero padding")
-    if c.directions == 2:
-        notes.append("the backward half here has seen one token only, the last step (where it starts)")
-    if not notes:
-        notes.append("every word runs to the last step, so this is each word's forward final state")
+        facts["zeros"] = named_words(run.words, zero[:NAMED_WORDS].tolist(), zero.numel())
     expression = "output[:, -1]" if c.batch_first else "output[-1]"
-    return Idiom(expression, tuple(last.shape), _final_state(run, last), None, "; ".join(notes))
+    return Idiom(expression, tuple(last.shape), _final_state(run, last), None, "last_step", facts)
 
 
 def _h_n_rows(run: RunTensors, short: list[int]) -> list[Idiom]:
@@ -152,24 +144,15 @@ def _h_n_rows(run: RunTensors, short: list[int]) -> list[Idiom]:
 
     c = run.config
     d, top = c.directions, (c.num_layers - 1) * c.directions
-    padded = f"; through zero padding, {_names(run, short)}: " if c.padding == "zeros" and short else ""
+    padded = named_words(run.words, short) if c.padding == "zeros" and short else None
     final_rows = run.h_n[-1]
-    note = (
-        "the last layer's final state"
-        if d == 1
-        else f"only the last layer's backward direction (h_n[{top}] is its forward one)"
-    )
-    if padded:
-        note += f"{padded}h_n is the state after the padding"
-    idioms = [Idiom("h_n[-1]", tuple(final_rows.shape), _final_state(run, final_rows), None, note)]
+    facts = {"bidirectional": d == 2, "forward_row": top, "padded": padded}
+    idioms = [Idiom("h_n[-1]", tuple(final_rows.shape), _final_state(run, final_rows), None, "h_n_last", facts)]
     if d == 2:
         both = torch.cat((run.h_n[-2], run.h_n[-1]), dim=1)
-        note = "both directions of the last layer: the usual classifier input, (N, D*H_out)"
-        if padded:
-            note += f"{padded}forward after the padding, backward from it"
-        idioms.append(
-            Idiom("torch.cat((h_n[-2], h_n[-1]), dim=1)", tuple(both.shape), _final_state(run, both), None, note)
-        )
+        expression = "torch.cat((h_n[-2], h_n[-1]), dim=1)"
+        final = _final_state(run, both)
+        idioms.append(Idiom(expression, tuple(both.shape), final, None, "h_n_last_layer", {"padded": padded}))
     return idioms
 
 
@@ -182,20 +165,17 @@ def _own_last_steps(run: RunTensors, out_bm: torch.Tensor, short: list[int]) -> 
     arange = f"torch.arange({n})"
     picked = out_bm[torch.arange(n), run.lengths - 1]
     expression = f"output[{arange}, lengths - 1]" if c.batch_first else f"output[lengths - 1, {arange}]"
-    note = "each word's state at its own last token: the right way under zero padding"
-    if d == 2:
-        note = "the forward half is each word's final state; the backward half there has seen one token"
-    idioms = [Idiom(expression, tuple(picked.shape), _final_state(run, picked), None, note)]
+    facts = {"bidirectional": d == 2}
+    idioms = [Idiom(expression, tuple(picked.shape), _final_state(run, picked), None, "own_last_step", facts)]
     if d == 2:
         both = torch.cat((picked[:, :h], out_bm[:, 0, h:]), dim=1)
         if c.batch_first:
             expression = f"torch.cat((output[{arange}, lengths - 1, :{h}], output[:, 0, {h}:]), dim=1)"
         else:
             expression = f"torch.cat((output[lengths - 1, {arange}, :{h}], output[0, :, {h}:]), dim=1)"
-        note = "forward from each word's last token, backward from step 0, where it ends"
-        if c.padding == "zeros" and short:
-            note += f"; through zero padding, {_names(run, short)}: the backward half started in the padding"
-        idioms.append(Idiom(expression, tuple(both.shape), _final_state(run, both), None, note))
+        padded = named_words(run.words, short) if c.padding == "zeros" and short else None
+        final = _final_state(run, both)
+        idioms.append(Idiom(expression, tuple(both.shape), final, None, "own_last_step_both", {"padded": padded}))
     return idioms
 
 
@@ -206,32 +186,17 @@ def _views(run: RunTensors) -> list[Idiom]:
     c = run.config
     d, h, layers = c.directions, c.out_size, c.num_layers
     n = len(run.lengths)
-    names = ["forward", "backward"][:d]
     viewed = run.h_n.view(layers, d, n, h)
     rows_hold = all(bool(viewed[layer, k].equal(run.h_n[layer * d + k])) for layer in range(layers) for k in range(d))
-    where = ", ".join(f"[:, {k}] {name}" for k, name in enumerate(names))
-    checked = " (checked against h_n's rows)" if rows_hold else "; h_n's rows DIFFER"
-    idioms = [
-        Idiom(
-            f"h_n.view({layers}, {d}, {n}, {h})",
-            tuple(viewed.shape),
-            None,
-            None,
-            f"{where}; [-1] is the last layer{checked}",
-        )
-    ]
+    facts = {"directions": d, "rows_hold": rows_hold}
+    idioms = [Idiom(f"h_n.view({layers}, {d}, {n}, {h})", tuple(viewed.shape), None, None, "h_n_view", facts)]
     steps = int(run.lengths.max())
     shape = (n, steps, d, h) if c.batch_first else (steps, n, d, h)
     viewed = run.output.view(*shape)
     halves_hold = all(bool(viewed[..., k, :].equal(run.output[..., k * h : (k + 1) * h])) for k in range(d))
-    if d == 2:
-        where = ", ".join(f"[..., {k}, :] {name}" for k, name in enumerate(names))
-        note = f"{where} half of the last axis" + (" (checked)" if halves_hold else "; the halves DIFFER")
-        note += "; the forward final state is at each word's last step, the backward one at step 0"
-    else:  # one direction: no halves, the view only adds an axis
-        note = "[..., 0, :] forward: the whole last axis, the only direction; the view adds an axis of 1"
-        note += " (checked)" if halves_hold else "; it DIFFERS from output"
-    idioms.append(Idiom(f"output.view({', '.join(map(str, shape))})", tuple(viewed.shape), None, None, note))
+    expression = f"output.view({', '.join(map(str, shape))})"
+    facts = {"directions": d, "halves_hold": halves_hold}
+    idioms.append(Idiom(expression, tuple(viewed.shape), None, None, "output_view", facts))
     return idioms
 
 
@@ -244,20 +209,8 @@ def _next_token_head(run: RunTensors) -> list[Idiom]:
     v, width = run.vocab_size, c.directions * c.out_size
     logits, targets, counted = _logits_and_targets(run)
     # a word's tokens are characters (graphemes or code points); random tokens are ids, their targets random
-    head = (
-        "the next-character head"
-        if run.source == "words"
-        else "the next-token head; the tokens are random, so are its targets"
-    )
-    idioms = [
-        Idiom(
-            f"logits = nn.Linear({width}, {v})(output)",
-            tuple(logits.shape),
-            None,
-            None,
-            f"a score for each of the {v} tokens at every step: {head}",
-        )
-    ]
+    facts = {"vocab_size": v, "source": run.source}
+    idioms = [Idiom(f"logits = nn.Linear({width}, {v})(output)", tuple(logits.shape), None, None, "logits", facts)]
     idioms += _two_right_losses(run, logits, targets, counted)
     idioms.append(_loss_as_is(v, logits, targets))
     return idioms
@@ -300,22 +253,23 @@ def _two_right_losses(run: RunTensors, logits: torch.Tensor, targets: torch.Tens
     k = n if logits.numel() <= LOSS_CHECK_LOGITS else max(1, LOSS_CHECK_LOGITS // (steps * v))
     part = (slice(0, k),) if c.batch_first else (slice(None), slice(0, k))
     by_axis = _class_axis_loss(logits[part], targets[part], batch_first=c.batch_first)
-    sampled = f" on the first {k:,} of {n:,} words" if k < n else ""
     flat_part = float(loss(logits[part].reshape(-1, v), targets[part].reshape(-1))) if k < n else flat
-    target = "the next token" if run.source == "words" else "the next random token"
-    what = f"targets = {target} at {counted} steps; each word's last step and pads are {IGNORE_INDEX}, ignored"
-    if not counted:
-        what = "no step has a next token (every word is one token long): the mean over nothing is nan"
     same = (by_axis != by_axis and flat_part != flat_part) or abs(by_axis - flat_part) <= 1e-6 * max(
         1.0, abs(flat_part)
     )
     shown = flat if k < n and same else by_axis
-    note = f"loss {shown:.6g}: CrossEntropyLoss wants the classes on axis 1; {what}; targets {tuple(targets.shape)}"
-    checked = f"checked{sampled}" if same else f"DIFFERS from {by_axis:.6g}{sampled}"
-    flat_note = f"loss {flat:.6g}: " + (f"the same loss ({checked})" if same else checked)
+    facts = {
+        "loss": shown,
+        "source": run.source,
+        "targets": counted,
+        "ignore_index": IGNORE_INDEX,
+        "targets_shape": tuple(targets.shape),
+    }
+    flat_facts = {"loss": flat, "same": same, "class_axis_loss": by_axis, "checked_words": k, "words": n}
+    flat_expression = f"nn.CrossEntropyLoss()(logits.reshape(-1, {v}), targets.reshape(-1))"
     return [
-        Idiom(expression, (), None, None, note, shown),
-        Idiom(f"nn.CrossEntropyLoss()(logits.reshape(-1, {v}), targets.reshape(-1))", (), None, None, flat_note, flat),
+        Idiom(expression, (), None, None, "loss_class_axis", facts, shown),
+        Idiom(flat_expression, (), None, None, "loss_flat", flat_facts, flat),
     ]
 
 
@@ -328,14 +282,11 @@ def _loss_as_is(v: int, logits: torch.Tensor, targets: torch.Tensor) -> Idiom:
     # error: ask nll_loss alone (the same message, nothing computed when the shapes are wrong)
     error = _error_of(lambda: torch.nn.functional.nll_loss(logits, targets))
     if error is not None:
-        note = f"torch reads axis 1 of {tuple(logits.shape)} as the classes; move the {v} scores there"
-        return Idiom(expression, None, None, error, note)
+        facts = {"logits_shape": tuple(logits.shape), "vocab_size": v}
+        return Idiom(expression, None, None, error, "loss_classes_last_refused", facts)
     as_is = float(torch.nn.functional.cross_entropy(logits, targets))
-    note = (
-        f"no error only because axis 1 happens to be {logits.shape[1]} long: torch reads it as the classes, "
-        f"loss {as_is:.6g}, a wrong one"
-    )
-    return Idiom(expression, (), None, None, note, as_is)
+    facts = {"axis_1": logits.shape[1], "loss": as_is}
+    return Idiom(expression, (), None, None, "loss_classes_last", facts, as_is)
 
 
 @functools.lru_cache(maxsize=64)
@@ -411,33 +362,27 @@ def _initial_states(run: RunTensors, *, large: bool = False) -> list[Idiom]:
         return f"rnn(input, ({h_text}, torch.zeros{c_shape}))" if lstm else f"rnn(input, {h_text})"
 
     good_h, good_c = (rows, n, h_out), (rows, n, h_cell)
-    rule = f"h_0 is (D*num_layers, N, H_out) = {good_h}"
-    if lstm:
-        rule += f", c_0 (D*num_layers, N, H_cell) = {good_c}"
+    right = {"lstm": lstm, "h_0_shape": good_h, "c_0_shape": good_c}
     # zeros are the default h_0: the call returns tensors shaped as the run's own
     returns = _returned(tuple(run.output.shape), good_h, good_c if lstm else None)
     # torch's own shape check, the one forward() makes before computing anything: zeros are
     # torch's default h_0, so once the shapes pass, the call is the run itself
     check: Callable[..., object] = run.module.check_forward_args  # LSTM takes (h_0, c_0), the others h_0
     refused = _error_of(lambda: check(run.batch, state(good_h, good_c), None))
-    if refused:
-        checked = f"torch refuses it: {refused}"
-    else:
-        checked = "torch's check of the shapes accepts it, and zeros are the default h_0: this is the run itself"
-    note = f"{rule}: batch on axis 1, always; {checked}"
-    idioms = [Idiom(written(good_h, good_c), None, None, None, note, returns=returns)]
+    facts = {**right, "refused": refused}
+    idioms = [Idiom(written(good_h, good_c), None, None, None, "h_0", facts, returns=returns)]
     bad_h, bad_c = (n, rows, h_out), (n, rows, h_cell)
     if bad_h == good_h:
-        note = f"batch first: the same shape here only because N = D*num_layers = {n}; another batch size fails"
-        idioms.append(Idiom(written(bad_h, bad_c), None, None, None, note, returns=returns))
+        facts = {"batch": n}
+        idioms.append(Idiom(written(bad_h, bad_c), None, None, None, "h_0_batch_first_same", facts, returns=returns))
         return idioms
     error = _error_of(lambda: check(run.batch, state(bad_h, bad_c), None))  # ``input``, as written
-    note = f"batch first is wrong; the fix: {rule}"
+    elsewhere = None
     if packed and not large:  # the run's own call, on the packed input, fails deeper inside torch, less tellingly
         inside = _error_of(lambda: _call(run, state(bad_h, bad_c), packed=True))
-        if inside and inside != error:
-            note += f"; rnn(packed, ...) fails elsewhere in torch: {inside}"
-    idioms.append(Idiom(written(bad_h, bad_c), None, None, error, note if error else "torch accepted it: unexpected"))
+        elsewhere = inside if inside and inside != error else None
+    facts = {**right, "refused": bool(error), "packed_error": elsewhere}
+    idioms.append(Idiom(written(bad_h, bad_c), None, None, error, "h_0_batch_first", facts))
     return idioms
 
 
@@ -472,22 +417,21 @@ def _layout_trap(run: RunTensors, calls: RunTensors) -> Idiom:
     got = _returned(tuple(output.shape), tuple(h_n.shape), None if c_n is None else tuple(c_n.shape))
     fed = tuple(run.batch.shape)
     returns = _misread(c, fed) if calls.sample else got
-    if c.batch_first:
-        built = "batch_first=False"
-        read = f"reads the {fed[0]} words as {fed[0]} steps and the {fed[1]} steps as a batch of {fed[1]}"
-    else:
-        built = "batch_first=True"
-        read = f"reads the {fed[0]} steps as a batch of {fed[0]} and the {fed[1]} words as {fed[1]} steps"
-    note = f"no error: it {read}; h_n comes back {returns[1][1]}, one row per step position, not per word"
-    if calls.sample:
+    built = "batch_first=False" if c.batch_first else "batch_first=True"
+    facts: dict[str, object] = {
+        "batch_first": c.batch_first,
+        "input_shape": fed,
+        "h_n_shape": returns[1][1],
+        "sample": calls.sample,
+        "words": len(run.lengths),
+    }
+    if calls.sample:  # what the call on the first words gave, against the same reading of their shape
         sample_fed = tuple(calls.batch.shape)
-        note += f" (the module was run on the first {calls.sample} of {len(run.lengths)} words, input"
-        note += f" {sample_fed}; the shapes here are the whole batch's, by the same reading"
         expected = _misread(c, sample_fed)
-        note += ", checked on those words)" if got == expected else f"; those words gave {got}, not {expected})"
-    return Idiom(
-        f"nn.{type(module).__name__}(..., {built})(input)  # input {fed}", None, None, None, note, returns=returns
-    )
+        facts |= {"sample_input_shape": sample_fed, "sample_returns": got, "expected_returns": expected}
+        facts["sample_checked"] = got == expected
+    expression = f"nn.{type(module).__name__}(..., {built})(input)  # input {fed}"
+    return Idiom(expression, None, None, None, "layout_trap", facts, returns=returns)
 
 
 def _error_of(call: Callable[[], object]) -> str | None:

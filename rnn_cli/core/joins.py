@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from .checks import agreeing_diff, tolerance_bound
 from .config import TORCH_CLASS, Config
 from .forward import quiet_projection
-from .result import Idiom
+from .result import Idiom, named_words
 
 if TYPE_CHECKING:
     import torch
@@ -129,11 +129,9 @@ def _into_decoder(run: JoinRun) -> Idiom:
     state = (run.h_n, run.c_n) if lstm else run.h_n
     error = _refused(_decoder(c, c.hidden_size, c.num_layers, c.proj_size), len(run.lengths), state)
     decoder_text = _decoder_text(c, c.hidden_size, c.num_layers, c.proj_size)
-    what = f"h_n {tuple(run.h_n.shape)} is the h_0 of a one-direction decoder {decoder_text}"
-    note = f"{what}: torch's check of its shapes accepts it" if error is None else f"{what}; torch refuses it"
-    note += "; a bidirectional encoder's h_n has twice the rows and needs a bridge"
+    facts = {"h_n_shape": tuple(run.h_n.shape), "decoder": decoder_text, "accepted": error is None}
     expression = f"decoder(input, {'(h_n, c_n)' if lstm else 'h_n'})"
-    return Idiom(expression, tuple(run.h_n.shape), None, error, note, holds=error is None)
+    return Idiom(expression, tuple(run.h_n.shape), None, error, "bridge_unneeded", facts, holds=error is None)
 
 
 def _linear_bridge(run: JoinRun) -> Idiom:
@@ -156,13 +154,14 @@ def _linear_bridge(run: JoinRun) -> Idiom:
     c_0 = None if run.c_n is None else linear(torch.cat((run.c_n[-2], run.c_n[-1]), dim=1), cell)
     error = _refused(_decoder(c, cell, 1), len(run.lengths), (h_0, c_0) if c_0 is not None else h_0)
     shape = tuple(h_0.shape)
-    fits = f"the h_0 of a one-layer, one-direction decoder {_decoder_text(c, cell, 1)}"
-    note = f"(1, N, H_dec) = {shape}, both directions of the last layer in one state: {fits}"
-    note += ": torch's check of its shapes accepts it" if error is None else f"; torch refuses it: {error}"
-    if c_0 is not None:
-        note += f"; c_0 likewise from c_n, {tuple(c_0.shape)}"
+    facts = {
+        "shape": shape,
+        "decoder": _decoder_text(c, cell, 1),
+        "refused": error,
+        "c_0_shape": None if c_0 is None else tuple(c_0.shape),
+    }
     expression = f"torch.tanh(nn.Linear({2 * h}, {cell})(torch.cat((h_n[-2], h_n[-1]), dim=1))).unsqueeze(0)"
-    return Idiom(expression, shape, None, None, note, holds=error is None)
+    return Idiom(expression, shape, None, None, "bridge_linear", facts, holds=error is None)
 
 
 def _summed_bridge(run: JoinRun) -> Idiom:
@@ -176,13 +175,14 @@ def _summed_bridge(run: JoinRun) -> Idiom:
     c_summed = None if run.c_n is None else run.c_n.view(layers, 2, n, cell).sum(1)
     deep = _decoder(c, cell, layers, c.proj_size)
     error = _refused(deep, n, (summed, c_summed) if c_summed is not None else summed)
-    note = f"forward + backward of each layer (rows 2l and 2l+1{', checked' if rows else ': they DIFFER'}): "
-    note += f"the h_0 of a one-direction decoder {_decoder_text(c, cell, layers, c.proj_size)}"
-    note += ", accepted by torch's check" if error is None else f"; torch refuses it: {error}"
-    if c_summed is not None:
-        note += "; c_n.view(...).sum(1) likewise"
+    facts = {
+        "rows_hold": rows,
+        "decoder": _decoder_text(c, cell, layers, c.proj_size),
+        "refused": error,
+        "lstm": c_summed is not None,
+    }
     expression = f"h_n.view({layers}, 2, {n}, {h}).sum(1)"
-    return Idiom(expression, tuple(summed.shape), None, None, note, holds=rows and error is None)
+    return Idiom(expression, tuple(summed.shape), None, None, "bridge_sum", facts, holds=rows and error is None)
 
 
 def _unbridged(run: JoinRun) -> Idiom:
@@ -191,13 +191,10 @@ def _unbridged(run: JoinRun) -> Idiom:
     layers, lstm = c.num_layers, run.c_n is not None
     deep = _decoder(c, c.hidden_size, layers, c.proj_size)
     error = _refused(deep, len(run.lengths), (run.h_n, run.c_n) if lstm else run.h_n)
-    note = f"h_n has D*num_layers = {2 * layers} rows; a one-direction decoder of {layers} layer"
-    note += f"{'s' if layers > 1 else ''} wants {layers}: bridge the directions (above) first"
+    facts = {"rows": 2 * layers, "layers": layers, "refused": bool(error)}
     decoder_text = _decoder_text(c, c.hidden_size, layers, c.proj_size)
     expression = f"decoder(input, {'(h_n, c_n)' if lstm else 'h_n'})  # decoder = {decoder_text}"
-    return Idiom(
-        expression, None, None, error, note if error else "torch accepted it: unexpected", holds=error is not None
-    )
+    return Idiom(expression, None, None, error, "bridge_missing", facts, holds=error is not None)
 
 
 # -- attention -------------------------------------------------------------------------------------
@@ -215,29 +212,14 @@ def _attention(run: JoinRun, calls: JoinRun) -> list[Idiom]:
     query_text = "h_n[-1]" if d == 1 else "torch.cat((h_n[-2], h_n[-1]), dim=1)"
     output_text = "output" if c.batch_first else "output.transpose(0, 1)"
     scores = torch.bmm(out_bm, query.unsqueeze(2)).squeeze(2)
-    idioms = [
-        Idiom(
-            f"scores = torch.bmm({output_text}, query.unsqueeze(2)).squeeze(2)  # query = {query_text}",
-            (n, steps),
-            None,
-            None,
-            f"one score per step of each word, (N, L): the decoder's state, here the encoder's final one "
-            f"(N, D*H_out) = ({n}, {d * h}), dotted with every step of output",
-        )
-    ]
+    facts = {"words": n, "width": d * h}
+    expression = f"scores = torch.bmm({output_text}, query.unsqueeze(2)).squeeze(2)  # query = {query_text}"
+    idioms = [Idiom(expression, (n, steps), None, None, "attention_scores", facts)]
     weights, idiom = _masked_softmax(run, calls, scores, steps)
     idioms.append(idiom)
     context = torch.bmm(weights.unsqueeze(1), out_bm).squeeze(1)
-    idioms.append(
-        Idiom(
-            f"context = torch.bmm(weights.unsqueeze(1), {output_text}).squeeze(1)",
-            (n, *context.shape[1:]),
-            None,
-            None,
-            f"each word's steps averaged by its weights, (N, D*H_out) = ({n}, {d * h}): what the decoder "
-            "takes beside its input, e.g. torch.cat((embedded, context), dim=1)",
-        )
-    )
+    expression = f"context = torch.bmm(weights.unsqueeze(1), {output_text}).squeeze(1)"
+    idioms.append(Idiom(expression, (n, *context.shape[1:]), None, None, "attention_context", dict(facts)))
     return idioms
 
 
@@ -255,19 +237,21 @@ def _masked_softmax(run: JoinRun, calls: JoinRun, scores: torch.Tensor, steps: i
         weights = scores.softmax(dim=1)
         off = float((weights.sum(dim=1) - 1).abs().max())
     holds = off <= 10 * run.atol
-    sampled = f" on the first {scores.shape[0]} of {n} words" if calls.sample else ""
-    verdict = f"(checked{sampled})" if holds else f"off by up to {off:.2g}: they DIFFER{sampled}"
-    note = f"softmax over the steps (dim=1), pads masked: each word's weights sum to 1 over its real steps {verdict}"
-    if pad is not None:
-        spill = float(scores.softmax(dim=1).masked_select(pad).max())
-        note += f"; unmasked, one pad step would take up to {spill:.2g} of a word's weight"
-    else:
-        note += "; no word is padded here, so the mask changes nothing; words of different lengths need it"
+    # unmasked, the most weight one pad step would take; None when no step is a pad
+    spill = None if pad is None else float(scores.softmax(dim=1).masked_select(pad).max())
+    facts = {
+        "holds": holds,
+        "off": off,
+        "sampled": bool(calls.sample),
+        "checked_words": scores.shape[0],
+        "words": n,
+        "spill": spill,
+    }
     expression = (
         "weights = scores.masked_fill(~mask, float('-inf')).softmax(dim=1)"
         f"  # mask = torch.arange({steps}) < lengths[:, None]"
     )
-    return weights, Idiom(expression, (n, steps), None, None, note, holds=holds)
+    return weights, Idiom(expression, (n, steps), None, None, "attention_weights", facts, holds=holds)
 
 
 # -- carry -----------------------------------------------------------------------------------------
@@ -280,15 +264,9 @@ def _carry(run: JoinRun) -> list[Idiom]:
     lstm = run.c_n is not None
     expression = f"rnn(next_batch, {'(h_n.detach(), c_n.detach())' if lstm else 'h_n.detach()'})"
     if c.directions == 2 and c.num_layers > 1:
-        note = (
-            "h_0 for the next chunk of the same sequences: a bidirectional layer cannot carry state, since "
-            "the backward direction starts again at each chunk's end, and above layer 0 the forward "
-            "direction reads it: the chunks are not one long run"
-        )
-        idioms = [Idiom(expression, tuple(run.h_n.shape), None, None, note)]
+        idioms = [Idiom(expression, tuple(run.h_n.shape), None, None, "carry_bidirectional_layers")]
     elif steps < 2:
-        note = "the words are one step long: there is no second chunk to carry h_n into"
-        idioms = [Idiom(expression, tuple(run.h_n.shape), None, None, note)]
+        idioms = [Idiom(expression, tuple(run.h_n.shape), None, None, "carry_one_step")]
     else:
         idioms = [_two_chunks(run, expression, steps)]
     if len(run.lengths) >= 2:
@@ -307,19 +285,14 @@ def _two_chunks(run: JoinRun, expression: str, steps: int) -> Idiom:
         chunks, whole = chunks[..., :width], whole[..., :width]
         h_last, h_whole = h_last[0::2], h_whole[0::2]
     same = _close(chunks, whole, run) and _close(h_last.cpu(), h_whole, run)
-    if len(full) == 1 and not more:
-        on = f"{run.words[full[0]][:20]!r}, the longest word"
-    else:
-        on = f"{'the first ' if more else 'the '}{len(full)} words as long as the longest"
-    half = "the forward half of " if c.directions == 2 else ""
-    verdict = f"{half}output and h_n equal one long run (checked on {on})" if same else "they DIFFER"
-    note = (
-        f"steps [:{cut}] then [{cut}:] as two batches, h_n carried: {verdict}; "
-        "detach() ends the graph at the batch boundary, so backward() of the next batch stops there"
-    )
-    if c.directions == 2:
-        note += "; the backward half cannot carry: it starts again at each batch's end"
-    return Idiom(expression, tuple(run.h_n.shape), None, None, note, holds=same)
+    facts = {
+        "cut": cut,
+        "same": same,
+        "bidirectional": c.directions == 2,
+        "checked": named_words(run.words, full),
+        "more": more,
+    }
+    return Idiom(expression, tuple(run.h_n.shape), None, None, "carry_chunks", facts, holds=same)
 
 
 def _carried(run: JoinRun, full: list[int], cut: int) -> tuple[torch.Tensor, ...]:
@@ -360,18 +333,14 @@ def _smaller_last_batch(run: JoinRun) -> Idiom:
     fixed = (run.h_n[:, :m], run.c_n[:, :m]) if run.c_n is not None else run.h_n[:, :m]
     fix_refused = _error_of(lambda: check(last_batch, fixed, None))
     fix = f"(h_n[:, :{m}].detach(), c_n[:, :{m}].detach())" if lstm else f"h_n[:, :{m}].detach()"
-    note = (
-        f"a last batch of {m} words after batches of {n} (a dataset that is not a multiple of the batch size): "
-        f"h_0's axis 1 is the batch, ({rows}, {m}, ...) here; the fix: rnn(last_batch, {fix})"
-        + (", which torch's check accepts" if fix_refused is None else f", refused too: {fix_refused}")
-        + ", or fresh zeros for each batch, or DataLoader(..., drop_last=True)"
-    )
+    facts = {"last_batch": m, "batch": n, "rows": rows, "fix": fix, "fix_refused": fix_refused}
     return Idiom(
         f"rnn(last_batch, {'(h_n, c_n)' if lstm else 'h_n'})  # last_batch: {m} words",
         None,
         None,
         error,
-        note,
+        "carry_smaller_batch",
+        facts,
         holds=error is not None and fix_refused is None,
     )
 
@@ -445,11 +414,8 @@ def _cell(run: JoinRun) -> list[Idiom]:
     loop = f"h, c = cell({step}, (h, c))" if lstm else f"h = cell({step}, h)"
     expression = f"for t in range({steps}): {loop}  # cell = nn.{kind}({width}, {h}), layer 0's weights"
     if c.proj_size:
-        note = (
-            f"nn.LSTMCell has no proj_size: a projected LSTM's layer 0 is an LSTMCell whose h is then "
-            f"multiplied by weight_hr_l0 ({c.proj_size} x {h}) at every step"
-        )
-        return [Idiom(expression, (n, h), None, None, note, holds=None)]
+        facts = {"proj_size": c.proj_size, "hidden_size": h}
+        return [Idiom(expression, (n, h), None, None, "cell_projected", facts, holds=None)]
     k = min(n, JOIN_WORDS)
     lengths = run.lengths[:k]
     x = run.batch[:k] if c.batch_first else run.batch[:, :k].transpose(0, 1)
@@ -471,18 +437,18 @@ def _cell(run: JoinRun) -> list[Idiom]:
         if packed:  # packed output is 0 past a word's end, where the loop ran on through the padding
             every = every.masked_fill((torch.arange(steps) >= lengths[:, None]).unsqueeze(2), 0)
         checked = _close(every, out_bm[:k, :, :h], run)
-        what = "output's forward half at every real step, h_n[0] at the last"
     else:
         lasts = every[torch.arange(k), lengths - 1] if packed else every[:, -1]
         checked = _close(lasts, run.h_n[0, :k], run)
-        what = "h_n[0] (layer 0, forward)"
-    on = f"the first {k} of {n} words" if k < n else "every word"
-    note = (
-        f"h is (N, H) = ({n}, {h}) at every step{' and so is c' if lstm else ''}: a cell is one step of one layer, "
-        f"one direction, no step or layer axis; with layer 0's own weights the loop gives {what}"
-        + (f" (checked on {on})" if checked else ": it DIFFERS")
-    )
-    return [Idiom(expression, (n, h), None, None, note, holds=checked)]
+    facts = {
+        "words": n,
+        "hidden_size": h,
+        "lstm": lstm,
+        "one_layer": c.num_layers == 1,
+        "checked": checked,
+        "checked_words": k,
+    }
+    return [Idiom(expression, (n, h), None, None, "cell_loop", facts, holds=checked)]
 
 
 # -- shared ----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ one cannot change the next run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -87,6 +88,24 @@ class TraceStep:
     parts: dict[str, torch.Tensor]
 
 
+#: How many words of a list an idiom's facts name; the rest are counted.
+NAMED_WORDS = 4
+
+
+@dataclass(frozen=True)
+class NamedWords:
+    """Some of the run's words, for a fact about them: the first few (NAMED_WORDS) as they
+    are, and how many there are in all."""
+
+    first: tuple[str, ...]
+    count: int
+
+
+def named_words(words: Sequence[str], picked: Sequence[int], count: int | None = None) -> NamedWords:
+    """The words at ``picked`` (the first few of them), and ``count`` (else how many are picked)."""
+    return NamedWords(tuple(words[w] for w in picked[:NAMED_WORDS]), len(picked) if count is None else count)
+
+
 @dataclass
 class Idiom:
     """An expression people write after a recurrent layer, evaluated on this run's tensors.
@@ -96,13 +115,19 @@ class Idiom:
     apply; ``error`` is torch's own message when the expression fails. A call that returns
     several tensors (a module's ``output, h_n``) names each one and its shape in ``returns``,
     in the order it returns them, and has no single ``shape``.
+
+    What the run found about it is ``kind`` and ``facts``, not a sentence: render writes the
+    note from them (``rnn_cli.render.idiom_notes.note``).
     """
 
     expression: str
     shape: tuple[int, ...] | None
     final_state: list[bool] | None
     error: str | None
-    note: str
+    #: What is found, as a stable key: ``last_step``, ``bridge_linear``, ``carry_chunks``, ...
+    kind: str
+    #: The numbers, names (NamedWords), flags, shapes and torch messages of what is found, by name.
+    facts: Mapping[str, object] = field(default_factory=dict)
     value: float | None = None
     returns: tuple[tuple[str, tuple[int, ...]], ...] | None = None
     #: What the expression is about: ``final_state``, ``directions``, ``loss``, ``initial_state``,

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core.result import Cost, GivenFacts, Idiom, PackedFacts, Result
+from ..core.settings import SETTINGS, Setting, reported
 from .document_types import (
     SCHEMA_VERSION,
     ConfigDoc,
@@ -27,6 +29,7 @@ from .document_types import (
     TraceStepDoc,
     VerificationDoc,
 )
+from .idiom_notes import note
 from .notes import tensor_note
 from .numbers import json_values
 
@@ -133,27 +136,9 @@ class _Values:
         return listed
 
 
-def config_document(result: Result) -> ConfigDoc:
-    config = result.config
-    return {
-        "cell": config.cell,
-        "input_size": result.input_size,
-        "hidden_size": config.hidden_size,
-        "num_layers": config.num_layers,
-        "bidirectional": config.bidirectional,
-        "batch_first": config.batch_first,
-        "nonlinearity": config.nonlinearity,
-        "bias": config.bias,
-        "proj_size": config.proj_size,
-        "padding": config.padding,
-        "seed": config.seed,
-        "dtype": config.dtype,
-        "device": config.device,
-        "tokenizer": result.tokenizer,
-        "dropout": config.dropout,
-        "embed": config.embed,
-        "initial_state": config.initial_state,
-    }
+def config_document(result: Result, settings: Sequence[Setting] = SETTINGS) -> ConfigDoc:
+    """Every setting the declaration (``core.settings``) lists, by its JSON name, in its order."""
+    return reported(result, settings)
 
 
 def tensors_document(result: Result, listed: _Values | None) -> TensorsDoc:
@@ -224,7 +209,7 @@ def idiom_document(i: Idiom) -> IdiomDoc:
         "shape": None if i.shape is None else list(i.shape),
         "final_state": i.final_state,
         "error": i.error,
-        "note": i.note,
+        "note": note(i),
         "value": None if i.value is None else finite_or_none(i.value),
         "returns": None if i.returns is None else [{"name": name, "shape": list(shape)} for name, shape in i.returns],
         "topic": i.topic,

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from ..core.result import Result
 from .blocks import shape_text, summarised, titled_table
+from .idiom_notes import note
 from .visible import visible
 
 #: The idioms' topics that join the layer to what comes next, in the order they are shown.
@@ -50,7 +51,7 @@ def idioms_section(result: Result, max_rows: int) -> Group:
         lines = [facts]
         if idiom.error:
             lines.append(Text.assemble(("torch: ", "bold red"), (visible(idiom.error), "red")))
-        lines.append(Text(visible(idiom.note)))
+        lines.append(Text(visible(note(idiom))))
         parts.append(Padding(Group(*lines), (0, 0, 0, 2)))
     return Group(*parts)
 

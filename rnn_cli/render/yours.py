@@ -9,6 +9,7 @@ from rich.text import Text
 
 from ..core.result import Result
 from .blocks import shape_text
+from .idiom_notes import note
 from .mistakes import _verdicts
 from .visible import visible
 
@@ -66,9 +67,11 @@ def expressions_section(result: Result, max_rows: int) -> Group | None:
             facts.append_text(_verdicts(idiom.final_state, max_rows))
         lines = [facts]
         if idiom.error:
-            said = "torch: " if idiom.note == "torch refuses it" else "not run: "
+            said = "torch: " if idiom.kind == "user_error" else "not run: "
             lines.append(Text.assemble((said, "bold red"), (visible(idiom.error), "red")))
-        note = idiom.note if idiom.value is None or idiom.shape != () else f"{idiom.value:.6g}: {idiom.note}"
-        lines.append(Text(visible(note)))
+        sentence = note(idiom)
+        lines.append(
+            Text(visible(sentence if idiom.value is None or idiom.shape != () else f"{idiom.value:.6g}: {sentence}"))
+        )
         parts.append(Padding(Group(*lines), (0, 0, 0, 2)))
     return Group(*parts)
