@@ -190,11 +190,13 @@ def _answer(raw: bytes | None, base: Options) -> str:
     """One request's JSON document."""
     from ..core.explore import run_plan
     from ..render.json_doc import document_text
+    from .torch_import import load_torch
 
     request = parse_request(raw, base)
     request.check()
-    result = run_plan(dataclasses.replace(request, json_out=True).plan(request.words or []))
-    return document_text(result, values=request.shows_values())
+    plan = dataclasses.replace(request, json_out=True).plan(request.words or [])
+    load_torch()  # once, for the first request that gets this far
+    return document_text(run_plan(plan), values=request.shows_values())
 
 
 def _message(error: Exception) -> str:

@@ -9,9 +9,8 @@ model and batch; instead of a seeded new module, the caller's own.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import fields, replace
+from dataclasses import replace
 from typing import Any
 
 from .budget import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, Drawn, check_memory, check_work, estimate_from
@@ -22,27 +21,10 @@ from .given import Given, check_given, prepare_given, with_expressions
 from .plan import Plan, RandomInput, Repeated, RunInput, SizesInput, TensorInput, WordsInput
 from .result import Result
 from .run import plan_work, run_plan
+from .settings import CONFIG_FIELDS, suggestion, torch_attributes
 from .tokens import DEFAULT_MAX_STEPS, tokenize_words
 
 __all__ = ["Plan", "RandomInput", "Repeated", "SizesInput", "explore", "plan_work", "prepare", "run_plan"]
-
-_SETTINGS = {f.name for f in fields(Config)}
-#: What people call settings, by the field they mean: explore(hidden=2) suggests hidden_size.
-_ALIASES = {
-    "hidden": "hidden_size",
-    "layers": "num_layers",
-    "n_layers": "num_layers",
-    "seq_first": "batch_first",
-    "no_bias": "bias",
-    "type": "cell",
-    "mode": "cell",
-    "embedding": "embed",
-    "h0": "initial_state",
-    "h_0": "initial_state",
-    "tokens": "tokenizer",
-    "batch_size": "lengths=[seq_len] * batch_size",
-    "seq_len": "lengths=[seq_len] * batch_size",
-}
 
 
 def prepare(
@@ -287,9 +269,9 @@ def _request(
 
 def _check_call(settings: Mapping[str, Any], config: Any, lengths: Any) -> None:
     """explore()'s own arguments: known settings (with a guess at a misspelt one), a Config, a list."""
-    unknown = sorted(set(settings) - _SETTINGS)
+    unknown = sorted(set(settings) - CONFIG_FIELDS)
     if unknown:
-        guess = _ALIASES.get(unknown[0]) or next(iter(difflib.get_close_matches(unknown[0], _SETTINGS, n=1)), None)
+        guess = suggestion(unknown[0])
         raise BadInput(f"unknown setting {unknown[0]!r}" + (f"; did you mean {guess}?" if guess else ""))
     if config is not None and not isinstance(config, Config):
         raise BadInput(f"config must be a Config, not {quoted(config)}")
@@ -355,17 +337,5 @@ def module_config(module: Any) -> dict[str, Any]:
     dtype = {torch.float32: "float32", torch.float64: "float64"}.get(weight.dtype)
     if dtype is None:
         raise BadInput(f"module's dtype is {weight.dtype}; rnn-shapes checks float32 and float64 runs")
-    return {
-        "cell": cell,
-        "input_size": module.input_size,
-        "hidden_size": module.hidden_size,
-        "num_layers": module.num_layers,
-        "bidirectional": module.bidirectional,
-        "nonlinearity": module.nonlinearity if cell == "rnn" else None,
-        "bias": module.bias,
-        "proj_size": module.proj_size,
-        "batch_first": module.batch_first,
-        "dropout": float(module.dropout),
-        "dtype": dtype,
-        "device": "cuda" if weight.device.type == "cuda" else "cpu",
-    }
+    device = "cuda" if weight.device.type == "cuda" else "cpu"
+    return {"cell": cell, **torch_attributes(module), "dtype": dtype, "device": device}
