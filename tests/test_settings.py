@@ -163,10 +163,14 @@ def test_every_option_that_gives_a_setting_takes_its_default() -> None:
     ],
 )
 def test_the_call_written_is_the_module_built(config: Config) -> None:
-    """``forward.module_kwargs`` (the module built) and ``torch_keywords`` (the call written) agree."""
+    """The keywords written in the call build, in torch, a module with every setting of the run."""
+    import torch
+
     config = config.validated()
     written = torch_keywords(config, 4)
-    assert {k: v for k, v in written.items() if k != "dtype"} == module_kwargs(config, 4)
+    built = getattr(torch.nn, config.cell.upper())(**module_kwargs(config, 4))
+    held = torch_attributes(built)
+    assert held == {"input_size": 4, **{name: getattr(config, name) for name in held if name != "input_size"}}
     assert ("dtype" in written) == (config.dtype != "float32")
     assert constructor_call(config, 4).startswith(f"torch.nn.{config.cell.upper()}(input_size=4, hidden_size=")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .config import Config, Direction, Dtype
-from .result import Comparison, Identity
+from .result import Identity, Verification
 
 if TYPE_CHECKING:
     import torch
@@ -31,7 +31,7 @@ def tolerances(dtype: Dtype) -> tuple[float, float]:
     return (1e-5, 1e-4) if dtype == "float32" else (1e-10, 1e-8)
 
 
-def against_reference(actual: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], dtype: Dtype) -> Comparison:
+def against_reference(actual: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], dtype: Dtype) -> Verification:
     """How far apart torch's tensors and the reference are, in a few passes of the run dtype.
 
     The fast path needs no extra copies beyond one difference tensor per output; only when
@@ -51,7 +51,7 @@ def against_reference(actual: dict[str, torch.Tensor], expected: dict[str, torch
         worst[name] = top
         if top > atol:
             ok = ok and bool((diff <= tolerance_bound(b, atol, rtol)).all())
-    return Comparison(max(worst.values()), ok, atol, rtol, worst)
+    return Verification(max(worst.values()), ok, atol, rtol, worst)
 
 
 def identities(

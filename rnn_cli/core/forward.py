@@ -24,23 +24,9 @@ if TYPE_CHECKING:
 
 
 def module_kwargs(config: Config, input_size: int) -> dict[str, Any]:
-    """Constructor arguments that differ from torch's defaults, in torch's own order."""
-    kwargs: dict[str, Any] = {"input_size": input_size, "hidden_size": config.hidden_size}
-    if config.num_layers != 1:
-        kwargs["num_layers"] = config.num_layers
-    if config.cell == "rnn" and config.nonlinearity != "tanh":
-        kwargs["nonlinearity"] = config.nonlinearity
-    if not config.bias:
-        kwargs["bias"] = False
-    if config.batch_first:
-        kwargs["batch_first"] = True
-    if config.dropout:
-        kwargs["dropout"] = config.dropout
-    if config.bidirectional:
-        kwargs["bidirectional"] = True
-    if config.proj_size:
-        kwargs["proj_size"] = config.proj_size
-    return kwargs
+    """Constructor arguments that differ from torch's defaults, in torch's own order: the
+    declaration's torch keywords (``settings.torch_keywords``) but the dtype, given apart."""
+    return {k: v for k, v in torch_keywords(config, input_size).items() if k != "dtype"}
 
 
 def constructor_call(config: Config, input_size: int) -> str:

@@ -65,7 +65,7 @@ class Identity:
 
 
 @dataclass
-class Comparison:
+class Verification:
     """How far torch's answer is from the hand-computed one."""
 
     max_abs_diff: float
@@ -241,7 +241,7 @@ class Result:
     last_step: list[int]
     batch_sizes: list[int] | None
     identities: list[Identity]
-    verification: Comparison
+    verification: Verification
     trace: list[TraceStep] = field(default_factory=list)
     tokenizer: Tokenizer = "graphemes"
     idioms: list[Idiom] = field(default_factory=list)

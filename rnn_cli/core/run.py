@@ -21,7 +21,7 @@ from .errors import RunFailure
 from .given import before_run, expression_idioms, given_state
 from .layout import h_n_rows, parameter_layouts, tensor_layouts
 from .plan import Plan, TensorInput, WordsInput
-from .result import Comparison, Cost, Idiom, PackedFacts, PaddingEffect, ParameterFacts, Result, TensorFacts
+from .result import Cost, Idiom, PackedFacts, PaddingEffect, ParameterFacts, Result, TensorFacts, Verification
 
 if TYPE_CHECKING:
     import torch
@@ -234,7 +234,7 @@ class Verified:
     """torch's answer held against the hand-written recurrence, on every word or the first ones."""
 
     reference: Reference
-    comparison: Comparison
+    comparison: Verification
     #: The words recomputed: all of them, or the first VERIFY_WORDS of a very large run.
     checked: int
 

@@ -13,6 +13,7 @@ from typing import Literal
 from .checks import agreeing_diff, tolerances
 from .layout import flow_order
 from .result import Result
+from .settings import reported
 
 Relation = Literal["equal", "transposed", "different"]
 
@@ -78,26 +79,7 @@ def compare(a: Result, b: Result) -> Comparison:
 
 def settings(result: Result) -> dict[str, object]:
     """A run's settings by the names (and in the order) its JSON document's ``config`` has them."""
-    c = result.config
-    return {
-        "cell": c.cell,
-        "input_size": result.input_size,
-        "hidden_size": c.hidden_size,
-        "num_layers": c.num_layers,
-        "bidirectional": c.bidirectional,
-        "batch_first": c.batch_first,
-        "nonlinearity": c.nonlinearity,
-        "bias": c.bias,
-        "proj_size": c.proj_size,
-        "padding": c.padding,
-        "seed": c.seed,
-        "dtype": c.dtype,
-        "device": c.device,
-        "tokenizer": result.tokenizer,
-        "dropout": c.dropout,
-        "embed": c.embed,
-        "initial_state": c.initial_state,
-    }
+    return reported(result)
 
 
 def structural_differences(a: Result, b: Result) -> list[Difference]:
