@@ -8,6 +8,7 @@ exit says the same options, so running it gives the same run. No Textual or rich
 from __future__ import annotations
 
 import dataclasses
+import operator
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -92,20 +93,17 @@ def with_words(options: Options, words: list[str]) -> Options:
     return dataclasses.replace(base, **changes)
 
 
-#: --module's settings by the option that says the same, and how the value reads there.
-_FROM_MODULE: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "cell": ("cell", lambda v: v),
-    "input_size": ("input_size", lambda v: v),
-    "hidden_size": ("hidden", lambda v: v),
-    "num_layers": ("layers", lambda v: v),
-    "bidirectional": ("bidirectional", lambda v: v),
-    "nonlinearity": ("nonlinearity", lambda v: None if v == "tanh" else v),  # tanh is the RNN's default
-    "bias": ("no_bias", lambda v: not v),
-    "proj_size": ("proj_size", lambda v: v),
-    "batch_first": ("seq_first", lambda v: not v),
-    "dtype": ("dtype", lambda v: v),
-    "device": ("device", lambda v: v),
-}
+def _as_options(settings: dict[str, Any]) -> dict[str, Any]:
+    """--module's settings as the options that give them hold them: each option declared to set
+    one (``sets=``), its value read back (``--no-bias`` is not bias; tanh is the RNN's default)."""
+    changes: dict[str, Any] = {}
+    for name, spec in Options.declared().items():
+        key, reads = spec.option.sets, spec.option.reads
+        if key in settings and reads in (None, operator.not_):
+            changes[name] = settings[key] if reads is None else not settings[key]
+    if changes.get("nonlinearity") == "tanh":
+        changes["nonlinearity"] = None
+    return changes
 
 
 def unfolded(options: Options) -> Options:
@@ -116,11 +114,7 @@ def unfolded(options: Options) -> Options:
         return options
     from ..module_text import parse_module
 
-    changes: dict[str, Any] = {"module": None}
-    for key, value in parse_module(options.module).items():
-        if key in _FROM_MODULE:
-            name, read = _FROM_MODULE[key]
-            changes[name] = read(value)
+    changes = {"module": None, **_as_options(parse_module(options.module))}
     plain = dataclasses.replace(options, **changes)
     try:
         same = plain.config().validated(cli_names()) == options.config().validated(cli_names())
