@@ -8,6 +8,7 @@ caller's own batch tensor (``TensorInput``).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,11 @@ class Repeated(Sequence[int]):
         return f"Repeated(length={self.length}, rows={self.rows})"
 
 
+def numbered(rows: int) -> list[str]:
+    """What rows without words are called: #0, #1, ..."""
+    return [f"#{i}" for i in range(rows)]
+
+
 @dataclass(frozen=True)
 class WordsInput:
     """The caller's words, tokenized against their vocabulary."""
@@ -89,7 +95,7 @@ class SizesInput:
 
     @property
     def labels(self) -> list[str]:
-        return [f"#{i}" for i in range(len(self.lengths))]
+        return numbered(len(self.lengths))
 
 
 #: The name the Python API and the command line have used for sizes.
@@ -107,7 +113,7 @@ class TensorInput:
 
     @property
     def labels(self) -> list[str]:
-        return [f"#{i}" for i in range(len(self.lengths))]
+        return numbered(len(self.lengths))
 
 
 RunInput = WordsInput | SizesInput | TensorInput
@@ -130,8 +136,9 @@ class Plan:
     #: weights came from (their batch is ``input``, a ``TensorInput``).
     given: Given | None = field(default=None, compare=False)
 
-    @property
+    @functools.cached_property
     def lengths(self) -> list[int]:
+        """Each row's length, listed once: the stages read it many times, for 50,000 words too."""
         return list(self.input.lengths)
 
     @property
@@ -143,7 +150,7 @@ class Plan:
     def source(self) -> Source:
         return self.input.source
 
-    @property
+    @functools.cached_property
     def labels(self) -> list[str]:
         """What each batch row is called: its word, or #0, #1, ... for sizes and tensors."""
         return self.input.labels
