@@ -128,20 +128,6 @@ def parse_module(text: str, names: Mapping[str, Any] | None = None) -> dict[str,
     return {**torch_defaults(cls), **settings}
 
 
-def module_names(text: str) -> list[str]:
-    """The names a constructor's arguments use, in order of appearance (for --code and messages)."""
-    try:
-        call = _constructor(ast.parse(text.strip(), mode="exec"))
-    except (SyntaxError, BadInput, RecursionError, MemoryError, ValueError):
-        return []
-    seen: list[str] = []
-    for node in [*call.args, *(kw.value for kw in call.keywords)]:
-        for inner in ast.walk(node):
-            if isinstance(inner, ast.Name) and inner.id not in seen and inner.id not in RESERVED:
-                seen.append(inner.id)
-    return seen
-
-
 def _constructor(tree: ast.Module) -> ast.Call:
     """The call of one line: the constructor itself, or assigned (``self.rnn = nn.LSTM(...)``)."""
     if len(tree.body) != 1:

@@ -331,11 +331,6 @@ def _returned(output: tuple[int, ...], h_n: tuple[int, ...], c_n: tuple[int, ...
     return named if c_n is None else (*named, ("c_n", c_n))
 
 
-def _returns_of(forward: Forward) -> Returns:
-    c_n = None if forward.c_n is None else tuple(forward.c_n.shape)
-    return _returned(tuple(forward.output.shape), tuple(forward.h_n.shape), c_n)
-
-
 def _initial_states(run: RunTensors, *, large: bool = False) -> list[Idiom]:
     """h_0 as torch wants it, accepted, and batch first, refused: by the shape check torch's
     forward makes before computing anything, on the whole run.
