@@ -172,11 +172,12 @@ def run_batch(stream: BinaryIO, base: Options) -> int:
     from ..render.json_doc import dumps
 
     failed = False
+    answering = dataclasses.replace(base, json_out=True)  # every answer is a JSON document
     for number, raw in read_lines(stream):
         if raw is not None and not raw.strip():
             continue  # blank lines are not requests
         try:
-            line = _answer(raw, base)  # its Result is gone before the next line runs
+            line = _answer(raw, answering)  # its Result is gone before the next line runs
         except Exception as error:  # whatever the line holds, it gets its error object and the batch goes on
             failed = True
             if base.traceback and not isinstance(error, BadInput | RunFailure | MemoryError):
@@ -187,14 +188,14 @@ def run_batch(stream: BinaryIO, base: Options) -> int:
 
 
 def _answer(raw: bytes | None, base: Options) -> str:
-    """One request's JSON document."""
+    """One request's JSON document (``base`` answers in JSON)."""
     from ..core.explore import run_plan
     from ..render.json_doc import document_text
     from .torch_import import load_torch
 
     request = parse_request(raw, base)
     request.check()
-    plan = dataclasses.replace(request, json_out=True).plan(request.words or [])
+    plan = request.plan(request.words or [])
     load_torch()  # once, for the first request that gets this far
     return document_text(run_plan(plan), values=request.shows_values())
 

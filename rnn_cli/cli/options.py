@@ -519,7 +519,7 @@ class Options:
 
     def __post_init__(self) -> None:
         # a repeatable option arrives from the parser as a tuple, () when it was not given: not given
-        for name in self.declared():
+        for name in _repeatable(type(self)):
             value = getattr(self, name)
             if isinstance(value, tuple):
                 object.__setattr__(self, name, list(value) or None)
@@ -918,6 +918,16 @@ def _declared(cls: type[Options]) -> Mapping[str, OptionSpec]:
         flags = () if option.argument else option.flags or ("--" + f.name.replace("_", "-"),)
         specs[f.name] = OptionSpec(f.name, kind, f.default, option, flags)
     return types.MappingProxyType(specs)
+
+
+@_per_class
+def _repeatable(cls: type[Options]) -> tuple[str, ...]:
+    """The options a list holds (repeatable ones, and the words): the parser gives them as tuples."""
+    return tuple(name for name, spec in cls.declared().items() if _holds_list(spec.kind))
+
+
+def _holds_list(kind: Any) -> bool:
+    return typing.get_origin(kind) is list or any(_holds_list(k) for k in typing.get_args(kind))
 
 
 @_per_class
