@@ -922,12 +922,8 @@ def _declared(cls: type[Options]) -> Mapping[str, OptionSpec]:
 
 @_per_class
 def _repeatable(cls: type[Options]) -> tuple[str, ...]:
-    """The options a list holds (repeatable ones, and the words): the parser gives them as tuples."""
-    return tuple(name for name, spec in cls.declared().items() if _holds_list(spec.kind))
-
-
-def _holds_list(kind: Any) -> bool:
-    return typing.get_origin(kind) is list or any(_holds_list(k) for k in typing.get_args(kind))
+    """The options that repeat (the words too), as ``value_type`` says: the parser gives them as tuples."""
+    return tuple(name for name, spec in cls.declared().items() if value_type(spec.kind)[1])
 
 
 @_per_class
