@@ -192,6 +192,7 @@ def test_a_large_run_calls_the_module_again_on_its_first_words_only(monkeypatch:
 #: Runs and expressions that between them make every kind of idiom.
 EVERY_KIND: list[tuple[list[str], dict[str, Any]]] = [
     (["hello", "hi", "abc"], {"expressions": ["h_n[-1]", "h_n.sum()", "output.shape", "output", "h_n[5]"]}),
+    (["hello", "hi", "abc"], {"expressions": ["h_n.sum(0).sum(0)", "h_n.chunk(2, dim=2)", "lengths.unsqueeze(0)"]}),
     (["hello", "hi", "abc"], {"bidirectional": True, "padding": "zeros", "expressions": ["output.shape.T"]}),
     (["ab", "ba", "aa", "bb"], {"bidirectional": True, "num_layers": 2, "cell": "lstm"}),  # N = D*num_layers, L = V
     (["a", "b"], {"cell": "lstm", "proj_size": 1}),  # one step: nothing to carry

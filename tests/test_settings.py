@@ -18,13 +18,13 @@ import typer
 from conftest import PLAIN_ENV
 from typer.testing import CliRunner, Result
 
-from rnn_cli.cli.module_text import parse_module
 from rnn_cli.cli.options import DEFAULT, RUN, Option, Options, Panel, Scope, options_table
 from rnn_cli.cli.program import app, build_app
 from rnn_cli.core.config import Config
 from rnn_cli.core.errors import BadInput
 from rnn_cli.core.explore import explore
 from rnn_cli.core.forward import constructor_call, module_kwargs
+from rnn_cli.core.module_text import parse_module
 from rnn_cli.core.settings import (
     BY_FIELD,
     CONFIG_FIELDS,

@@ -77,28 +77,30 @@ def test_an_unbound_name_is_exit_2_naming_it_and_the_set_to_give() -> None:
     given = _sets({k: v for k, v in names.items() if k != "enc_hid_dim"})
     assert_refused(
         invoke("--module", text, *given, "--batch-size", "2", "--seq-len", "3"),
-        "--module: column 20: input_size: enc_hid_dim is not bound; give its value with --set enc_hid_dim=VALUE",
+        "--module: a name is not bound: enc_hid_dim (column 20); give it a value: --set enc_hid_dim=VALUE",
     )
 
 
 @pytest.mark.parametrize(
     ("module", "needle"),
     [
-        ("nn.GRU(10**9**9, 2)", "column 8: input_size: ** is not whole-number arithmetic here"),
+        ("nn.GRU(10**9**9, 2)", "column 8: 10**9**9 is larger than 1,099,511,627,776"),
         ("nn.GRU(1000000 * 1000000 * 1000000, 2)", "is larger than 1,099,511,627,776"),
-        ("nn.GRU(a // 0, 2)", "division by zero"),
-        ("nn.GRU(a[0], 2)", "column 8: input_size must be a literal, not a subscript"),
-        ("nn.GRU((lambda: 3)(), 2)", "column 8: input_size must be a literal, not a call"),
-        ("nn.GRU(lambda: 3, 2)", "column 8: input_size must be a literal, not a lambda"),
-        ("nn.GRU([a for a in b], 2)", "column 8: input_size must be a literal, not a comprehension"),
-        ("nn.GRU(self.emb_dim, 2)", "column 8: input_size must be a literal, not an attribute (self.emb_dim)"),
-        ("nn.GRU(len('abcd'), 2)", "column 8: input_size must be a literal, not a call"),
-        ("nn.GRU(a + 0.5, 2)", "arithmetic here takes whole numbers, not 0.5"),
+        ("nn.GRU(a // 0, 2)", "column 8: a // 0: division by zero"),
+        ("nn.GRU(a[0], 2)", "column 8: a cannot be indexed: it is 4"),
+        ("nn.GRU((lambda: 3)(), 2)", "column 9: a lambda is not read here"),
+        ("nn.GRU(lambda: 3, 2)", "column 8: a lambda is not read here (lambda: 3); give the value itself"),
+        ("nn.GRU([a for a in b], 2)", "column 8: a comprehension is not read here"),
+        ("nn.GRU(len(print), 2)", "a name is not bound: print (column 12)"),
+        ("nn.GRU(print(a), 2)", "column 8: print(...) is not a call here: the calls are int(...)"),
+        ("nn.GRU(a + 0.5, 2)", "column 8: input_size must be a whole number, not 4.5: torch takes an int"),
         ("rnn = nn.Linear(a, 2)", "--module takes nn.RNN, nn.LSTM or nn.GRU, not nn.Linear"),
         ("x = 1; nn.GRU(a, 2)", "write one constructor"),
+        ("nn.GRU(a, 2).cuda()", "write the constructor alone, nn.GRU(a, 2): .cuda(...) after it is not read"),
+        ("nn.GRU(a, nn.GRU(a, 2))", "column 11: nn.GRU is built by --module's own call"),
     ],
 )
-def test_constructor_text_beyond_the_whitelist_is_refused_with_its_column(module: str, needle: str) -> None:
+def test_constructor_text_beyond_the_language_is_refused_with_its_column(module: str, needle: str) -> None:
     assert_refused(invoke("--module", module, "--set", "a=4", "--batch-size", "1", "--seq-len", "2"), needle)
 
 
@@ -116,7 +118,7 @@ def test_a_hostile_set_value_is_exit_2_and_nothing_runs(tmp_path: Path) -> None:
         result = invoke("--module", "nn.GRU(x, 2)", "--set", f"x={value}", "--batch-size", "1", "--seq-len", "2")
         assert_refused(result, "--set x")
     assert_refused(invoke("--module", "nn.GRU(x, 2)", "--set", "__class__=1"), "a name is a Python identifier")
-    assert_refused(invoke("--module", "nn.GRU(x, 2)", "--set", "nn=1"), "the constructor's own path")
+    assert_refused(invoke("--module", "nn.GRU(x, 2)", "--set", "nn=1"), "the language's own name")
     assert not marker.exists()
 
 
@@ -398,7 +400,7 @@ def test_your_expressions_get_the_idiom_treatment() -> None:
         ("open('MARKER', 'w')", "open(...) is not a call here"),
         ("eval('1')", "eval(...) is not a call here"),
         ("exec('import os')", "is not a call here"),
-        ("os.system('touch MARKER')", "os is not a name here"),
+        ("os.system('touch MARKER')", "os.system(...) is not a call here"),
         ("torch.save(h_n, 'MARKER')", "torch.save is not one of torch.cat"),
         ("torch.load('MARKER')", "torch.load is not one of"),
         ("torch.nn.functional.relu(h_n)", "torch.nn is not one of"),
@@ -409,9 +411,9 @@ def test_your_expressions_get_the_idiom_treatment() -> None:
         ("getattr(h_n, 'T')", "getattr(...) is not a call here"),
         ("lambda: h_n", "a lambda is not read here"),
         ("[x for x in output]", "a comprehension is not read here"),
-        ("h_n if h_n else h_n", "a conditional"),
+        ("h_n if h_n else h_n", "a tensor is neither true nor false here"),
         ("h_n @ h_n", "the operators are"),
-        ("'a' * 10", "str values are not read here"),
+        ("'a' * 10", "arithmetic takes numbers and tensors, not a str"),
         ("h_n.sum(out=h_n)", "sum takes dim, keepdim here, not out="),
         ("torch.cat(*[h_n])", "* unpacking is not read here"),
         ("torch.arange(10**12)", "would make a (1000000000000,) tensor of 7.3 TiB"),
@@ -419,12 +421,13 @@ def test_your_expressions_get_the_idiom_treatment() -> None:
         ("torch.arange(0, 2**40, 0.5)", "refused before allocating"),
         ("torch.cat([output] * 1000)", "arithmetic takes numbers and tensors, not a list"),
         ("10**10**10", "is larger than"),
-        ("-" * 60 + "h_n", "nested too deeply"),
+        ("-" * 150 + "h_n", "nested too deeply"),
         ("(" * 300 + "h_n" + ")" * 300, "not a Python expression"),
         ("h_n" + ".T" * 450, "too large or nested too deeply"),
         ("h_n" + " " * 1000, "longer than 1000 characters"),
         ("c_n", "c_n is an LSTM's; this run is gru"),
-        ("x", "x is not a name here: the names are h_0, h_n, input, lengths, output, torch"),
+        ("x", "a name is not bound: x (column 1); give it a value: --set x=VALUE (the run's tensors are h_0, h_n"),
+        ("n_layers", "give it a value: --set n_layers=1 (the run's"),  # the run's num_layers offered
         ("", "an expression is needed"),
     ],
 )

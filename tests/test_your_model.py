@@ -47,21 +47,21 @@ def test_mult_adds_agree_with_torchinfo_within_5_percent() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("nn.LSTM(__import__('os').system('touch /tmp/pwned'), 4)", "input_size must be a literal, not a call"),
-        ("nn.LSTM(4, open('/etc/passwd'))", "hidden_size must be a literal, not a call"),
-        ("nn.LSTM(4, 8, num_layers=len('ab'))", "num_layers must be a literal, not a call"),
+        ("nn.LSTM(__import__('os').system('touch /tmp/pwned'), 4)", "__import__: names beginning with _ are never"),
+        ("nn.LSTM(4, open('/etc/passwd'))", "open(...) is not a call here"),
+        ("nn.LSTM(4, 8, num_layers=len(4))", "len(...): takes a list, tuple, dict or string, not 4"),
         ("nn.Linear(4, 8)", "--module takes nn.RNN, nn.LSTM or nn.GRU, not nn.Linear"),
         ("nn.LSTM(4, 8, hiden_size=3)", "LSTM has no keyword 'hiden_size' (did you mean hidden_size?)"),
         ("nn.LSTM(4, 8", "--module: not a Python call"),
         ("nn.GRU(4, 8, proj_size=2)", "GRU has no proj_size: only LSTM projects"),
-        ("nn.LSTM(4, x)", "hidden_size: x is not bound; give its value with --set x=VALUE"),
-        ("nn.LSTM(4, 8, dtype=torch.int8)", "dtype must be torch.float32 or torch.float64"),
+        ("nn.LSTM(4, x)", "a name is not bound: x (column 12); give it a value: --set x=VALUE"),
+        ("nn.LSTM(4, 8, dtype=torch.int8)", "dtype must be torch.float32 or torch.float64, not torch.int8"),
         ("nn.LSTM(4, 2, proj_size=2)", "--proj-size must be smaller than --hidden"),
-        ("nn.LSTM(4, 8, **opts)", "** unpacking is not a literal argument"),
+        ("nn.LSTM(4, 8, **opts)", "** unpacking is not read here: write the arguments out as name=value"),
         ("import os", "--module: not a Python call"),
     ],
 )
-def test_module_text_that_is_not_a_literal_constructor_is_refused(text: str, message: str) -> None:
+def test_module_text_outside_the_language_is_refused(text: str, message: str) -> None:
     assert_refused(invoke("hello", "--module", text), message)
 
 

@@ -31,6 +31,7 @@ from ..core.tokens import DEFAULT_MAX_STEPS
 from ..render.sections import FIRST_SCREEN, SECTIONS, Section, complete_sections, parse_sections
 
 if TYPE_CHECKING:
+    from ..core.bindings import Bindings
     from ..core.budget import Drawn
     from ..core.checkpoint import Checkpoint, FoundLayer
     from ..core.explore import Plan, RandomInput
@@ -594,7 +595,7 @@ class Options:
         """--module's settings, read once (its text, with --set's names, never run)."""
         if self.module is None:
             return {}
-        from .module_text import parse_module
+        from ..core.module_text import parse_module
 
         try:
             self.module.encode("utf-8")
@@ -602,15 +603,15 @@ class Options:
             raise BadInput(f"--module is not valid UTF-8 (at character {error.start + 1})") from None
         return types.MappingProxyType(parse_module(self.module, self.bindings()))
 
-    def bindings(self) -> dict[str, Any]:
-        """--set's names and their values (literals, read with ast, never run)."""
-        return dict(self._bindings)
+    def bindings(self) -> Bindings:
+        """--set's names and their values (read in the expression language, never run)."""
+        return self._bindings
 
     @functools.cached_property
-    def _bindings(self) -> Mapping[str, Any]:
-        from .module_text import parse_bindings
+    def _bindings(self) -> Bindings:
+        from ..core.bindings import parse_bindings
 
-        return types.MappingProxyType(parse_bindings(self.set_names))
+        return parse_bindings(self.set_names)
 
     def checkpoint_layer(self) -> tuple[Checkpoint, FoundLayer]:
         """--checkpoint read (weights only, never code) and the layer --layer picks."""
@@ -661,12 +662,14 @@ class Options:
                 files=files,
                 names=SettingNames(self.names()),
             )
-        if names or self.module is not None or checkpoint_facts is not None:
+        if names.values or self.module is not None or checkpoint_facts is not None:
             from ..core.given import Given
 
             given = given or Given()
             given.facts.module_text = self.module
-            given.facts.names = dict(names)
+            given.facts.names = names.by_name()
+            given.facts.set_texts = names.by_text()
+            given.facts.bindings = names
             given.facts.checkpoint = checkpoint_facts
         return given, module
 

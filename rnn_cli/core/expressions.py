@@ -1,13 +1,13 @@
-"""--expr EXPR: your own next line, run on the run's tensors by a small interpreter, never eval.
+"""--expr EXPR: your own next line, run on the run's tensors in the expression language, never eval.
 
-Reading (``parse_expressions``, no torch) walks Python's AST over a whitelist: the names
-``output``, ``h_n``, ``c_n``, ``h_0``, ``c_0``, ``lengths``, ``input`` (``embedded`` with an
-embedding) and ``torch``, ``--set`` names, numbers, ``...`` and ``None``; indexing and
-slicing; ``+ - * / // % **``; the tensor methods and torch functions in ``METHODS`` and
-``FUNCTIONS``; ``.shape``. Anything else (a dunder, another name, another call or attribute,
-a lambda, a comprehension) is refused with its column, before torch is imported.
+The language is ``language``'s (names, dotted ``--set`` names, arithmetic, conditionals,
+indexing, ``int``/``min``/...), with the run's tensors as names (``output``, ``h_n``,
+``c_n``, ``h_0``, ``c_0``, ``lengths``, ``input``; ``embedded`` with an embedding), the
+tensor methods in ``METHODS`` and the torch functions in ``FUNCTIONS``, and ``.shape`` and
+``.T``. Reading (``parse_expressions``, no torch) refuses anything else at its column, and
+lists every unbound name at once, before torch is imported.
 
-Running (``user_idioms``) walks the same tree. The values are the run's tensors, Python
+Running (``user_idioms``) evaluates the same tree. The values are the run's tensors, Python
 numbers, tuples, slices: nothing else is ever reachable. Every operation that makes a new
 tensor is first run on the meta device, which computes shapes and allocates nothing, and is
 refused when its result would not fit in what ``--max-memory`` leaves for the expressions;
@@ -16,20 +16,28 @@ whole-number arithmetic is bounded too. torch's own error, when it refuses, is t
 Each value is then held against the run's final states, as the checked idioms are: per word,
 whether it is the final state of the last layer and, if not, whether it holds the same
 numbers in another order (the directions swapped), one direction only, or another layer's.
+And ``provenance`` traces where its numbers came from: which layer and direction (or step)
+of which word each row holds, whichever operations moved them there.
 """
 
 from __future__ import annotations
 
 import ast
-import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from .bindings import Bindings
 from .budget import human_bytes
+from .checker import Checker, check
 from .config import Config
 from .errors import BadInput
+from .evaluator import Evaluator
+from .functions import FUNCTION_NAMES, Function, Scope
+from .language import Namespace, Source, read, shown
+from .provenance import Origin, trace
 from .result import Idiom, NamedWords, named_words
+from .settings import ALIASES, BY_FIELD
 
 if TYPE_CHECKING:
     import torch
@@ -49,12 +57,26 @@ METHODS: dict[str, frozenset[str]] = {
     "mean": frozenset({"dim", "keepdim"}),
     "contiguous": frozenset(),
     "size": frozenset({"dim"}),
+    "index_select": frozenset({"dim", "index"}),
+    "gather": frozenset({"dim", "index"}),
+    "narrow": frozenset({"dim", "start", "length"}),
+    "select": frozenset({"dim", "index"}),
+    "chunk": frozenset({"chunks", "dim"}),
+    "split": frozenset({"split_size_or_sections", "dim"}),
+    "unbind": frozenset({"dim"}),
+    "flatten": frozenset({"start_dim", "end_dim"}),
+    "movedim": frozenset({"source", "destination"}),
+    "expand": frozenset(),
+    "detach": frozenset(),
+    "clone": frozenset(),
+    "t": frozenset(),
 }
 #: torch functions, with the keywords each takes.
 FUNCTIONS: dict[str, frozenset[str]] = {
     "cat": frozenset({"dim"}),
     "stack": frozenset({"dim"}),
     "arange": frozenset({"start", "end", "step"}),
+    "tensor": frozenset(),
     "flip": frozenset({"dims"}),
     "sum": frozenset({"dim", "keepdim"}),
     "mean": frozenset({"dim", "keepdim"}),
@@ -63,44 +85,28 @@ FUNCTIONS: dict[str, frozenset[str]] = {
     "squeeze": frozenset({"dim"}),
     "unsqueeze": frozenset({"dim"}),
     "reshape": frozenset({"shape"}),
+    "index_select": frozenset({"dim", "index"}),
+    "gather": frozenset({"dim", "index"}),
+    "narrow": frozenset({"dim", "start", "length"}),
+    "select": frozenset({"dim", "index"}),
+    "chunk": frozenset({"chunks", "dim"}),
+    "split": frozenset({"split_size_or_sections", "dim"}),
+    "unbind": frozenset({"dim"}),
+    "flatten": frozenset({"start_dim", "end_dim"}),
+    "movedim": frozenset({"source", "destination"}),
 }
-VIEWS = frozenset({"view", "permute", "transpose", "squeeze", "unsqueeze", "size"})
+#: What allocates nothing: a view of its operand (``size`` makes no tensor at all).
+VIEWS = frozenset(
+    {"view", "permute", "transpose", "squeeze", "unsqueeze", "size", "narrow", "select", "chunk", "split"}
+    | {"unbind", "movedim", "expand", "detach", "t"}
+)
+#: Functions that make a tensor from numbers alone (sized from their arguments, on the meta device).
+CREATES = frozenset({"arange", "tensor"})
 #: Attributes read without a call: the size, and the transpose of a matrix (a view).
 ATTRIBUTES = frozenset({"shape", "T"})
 MAX_TEXT = 1000
-MAX_NODES = 400
-MAX_DEPTH = 40
-MAX_ITEMS = 64
-#: Whole numbers an expression computes stay within this (sizes beyond it are refused at once).
-MAX_WHOLE = 2**62
-
-_OPERATORS: dict[type[ast.operator], str] = {
-    ast.Add: "+",
-    ast.Sub: "-",
-    ast.Mult: "*",
-    ast.Div: "/",
-    ast.FloorDiv: "//",
-    ast.Mod: "%",
-    ast.Pow: "**",
-}
-_KINDS: dict[type[ast.AST], str] = {
-    ast.Lambda: "a lambda",
-    ast.ListComp: "a comprehension",
-    ast.SetComp: "a comprehension",
-    ast.DictComp: "a comprehension",
-    ast.GeneratorExp: "a comprehension",
-    ast.Compare: "a comparison",
-    ast.BoolOp: "and/or",
-    ast.IfExp: "a conditional",
-    ast.Dict: "a dict",
-    ast.Set: "a set",
-    ast.JoinedStr: "an f-string",
-    ast.NamedExpr: "an assignment",
-    ast.Starred: "an unpacking",
-    ast.Await: "await",
-    ast.Yield: "yield",
-    ast.YieldFrom: "yield",
-}
+#: The functions an --expr may call besides torch's and the tensors' own.
+NUMBER_FUNCTIONS = tuple(name for name in FUNCTION_NAMES if name != "getattr")
 
 
 @dataclass(frozen=True)
@@ -113,132 +119,89 @@ class Expression:
     names: frozenset[str] = frozenset()
     #: Its place among the --expr given, from 1, for messages.
     number: int = 1
+    source: Source | None = field(default=None, compare=False, repr=False)
 
 
 def parse_expressions(
     texts: Sequence[str],
     *,
     config: Config,
-    bindings: Mapping[str, Any] | None = None,
+    bindings: Bindings | None = None,
     option: str = "--expr",
 ) -> tuple[Expression, ...]:
-    """Each text read over the whitelist, or BadInput naming the column of what is not in it."""
-    bound = dict(bindings or {})
+    """Each text read in the language, or BadInput naming the column of what is not in it (and
+    every name that is not bound)."""
     available = {"output", "h_n", "h_0", "lengths", "input"}
     if config.cell == "lstm":
         available |= {"c_n", "c_0"}
     if config.embed:
         available.add("embedded")
+    bound = bindings or Bindings()
     parsed = []
     for number, text in enumerate(texts, start=1):
         where = f"{option} {text.strip()[:40]!r}" if len(texts) == 1 else f"{option} {number} ({text.strip()[:40]!r})"
-        parsed.append(_parse(text, where, number, available, bound, config))
+        source = read(text, where, max_text=MAX_TEXT)
+        checker = _Checker(source, _scope(bound, dict.fromkeys(available)), available, config)
+        check(checker, hints=_hints(config))
+        parsed.append(Expression(text.strip(), source.tree, frozenset(checker.names), number, source))
     return tuple(parsed)
 
 
-def _parse(
-    text: str, where: str, number: int, available: set[str], bound: Mapping[str, Any], config: Config
-) -> Expression:
-    if not text.strip():
-        raise BadInput(f"{where}: an expression is needed, e.g. h_n[-1]")
-    if len(text) > MAX_TEXT:
-        raise BadInput(f"{where}: longer than {MAX_TEXT} characters")
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as error:
-        raise BadInput(f"{where}: not a Python expression at column {error.offset or 0}: {error.msg}") from None
-    except (RecursionError, MemoryError, ValueError):
-        raise BadInput(f"{where}: nested too deeply") from None
-    checker = _Checker(where, available, bound, config)
-    checker.visit(tree.body, 0)
-    return Expression(text.strip(), tree.body, frozenset(checker.names), number)
+def _scope(bindings: Bindings, tensors: Mapping[str, Any]) -> Scope:
+    """The names of an expression: the run's tensors first (a --set of the same name is refused
+    where it is used), then --set's, then torch and the number functions."""
+    scope = bindings.scope(tensors)
+    scope.builtins = {name: scope.builtins[name] for name in NUMBER_FUNCTIONS}
+    scope.builtins["torch"] = Namespace("torch", {name: _TorchFunction(name) for name in FUNCTIONS})
+    return scope
 
 
-class _Checker:
-    """The whitelist, node by node; a refusal names the column."""
+def _hints(config: Config) -> dict[str, Any]:
+    """The run's settings under torch's names and people's, for a ``--set`` suggestion: an
+    unbound ``n_layers`` is offered the run's num_layers."""
+    values = {name: getattr(config, name) for name in BY_FIELD if name in {"num_layers", "hidden_size", "input_size"}}
+    values |= {alias: values[target] for alias, target in ALIASES.items() if target in values}
+    return values
 
-    def __init__(self, where: str, available: set[str], bound: Mapping[str, Any], config: Config) -> None:
-        self.where, self.available, self.bound, self.config = where, available, bound, config
-        self.nodes = 0
+
+class _Checker(Checker):
+    """The language with the run's tensors: their methods and torch's functions, by name."""
+
+    def __init__(self, source: Source, scope: Scope, available: set[str], config: Config) -> None:
+        super().__init__(source, scope)
+        self.available, self.config = available, config
         self.names: set[str] = set()
 
-    def refuse(self, node: ast.AST, why: str) -> BadInput:
-        column = getattr(node, "col_offset", -1) + 1
-        if isinstance(node, ast.Attribute) and node.end_col_offset is not None:  # where the attribute's name is
-            column = node.end_col_offset - len(node.attr) + 1
-        return BadInput(f"{self.where}: column {column}: {why}")
+    def way_on(self) -> str:
+        return "; an expression reads the run's tensors with indexing, methods and torch's functions"
 
-    def visit(self, node: ast.AST, depth: int) -> None:
-        self.nodes += 1
-        if self.nodes > MAX_NODES or depth > MAX_DEPTH:
-            raise self.refuse(node, f"too large or nested too deeply (at most {MAX_NODES} parts, {MAX_DEPTH} deep)")
-        if isinstance(node, ast.Constant):
-            if node.value is not Ellipsis and type(node.value) not in (int, float, bool, type(None)):
-                raise self.refuse(node, f"{type(node.value).__name__} values are not read here: numbers, ... and None")
-            if type(node.value) is int and abs(node.value) > MAX_WHOLE:
-                raise self.refuse(node, f"{_short(ast.unparse(node))} is larger than {MAX_WHOLE:,}")
-            return
-        if isinstance(node, ast.Name):
-            self.name(node)
-            return
-        if isinstance(node, ast.Attribute):  # left to right: what stands first is refused first
-            if not (isinstance(node.value, ast.Name) and node.value.id == "torch"):
-                self.visit(node.value, depth + 1)
-            self.attribute(node, called=False)
-            return
-        if isinstance(node, ast.Call):
-            self.call(node, depth)
-            return
-        if isinstance(node, ast.Subscript):
-            self.visit(node.value, depth + 1)
-            self.visit(node.slice, depth + 1)
-            return
-        if isinstance(node, ast.Slice):
-            for part in (node.lower, node.upper, node.step):
-                if part is not None:
-                    self.visit(part, depth + 1)
-            return
-        if isinstance(node, ast.Tuple | ast.List):
-            if len(node.elts) > MAX_ITEMS:
-                raise self.refuse(node, f"at most {MAX_ITEMS} items in a list or tuple")
-            for item in node.elts:
-                self.visit(item, depth + 1)
-            return
-        if isinstance(node, ast.BinOp):
-            if type(node.op) not in _OPERATORS:
-                raise self.refuse(node, "the operators are + - * / // % **")
-            self.visit(node.left, depth + 1)
-            self.visit(node.right, depth + 1)
-            return
-        if isinstance(node, ast.UnaryOp):
-            if not isinstance(node.op, ast.USub | ast.UAdd):
-                raise self.refuse(node, "the signs are - and +")
-            self.visit(node.operand, depth + 1)
-            return
-        kind = _KINDS.get(type(node), f"a {type(node).__name__}")
-        raise self.refuse(node, f"{kind} is not read here ({_short(ast.unparse(node))})")
+    def unbound_note(self) -> str:
+        return f" (the run's tensors are {', '.join(sorted(self.available))})"
 
-    def name(self, node: ast.Name) -> None:
-        if node.id == "torch":
+    def name(self, path: tuple[Any, ...], node: ast.AST, called: bool) -> None:
+        root = path[0]
+        if root in self.available:
+            if len(path) == 1 and root in self.scope.bound:
+                raise self.refuse(node, f"{root} is the run's tensor here and a --set name: rename the --set")
+            self.names.add(root)
+            return
+        if root in NAMES:
+            what = "an embedding's output" if root == "embedded" else "an LSTM's"
+            raise self.refuse(node, f"{root} is {what}; this run is {self.config.cell}")
+        if root == "torch" and len(path) == 1:
             raise self.refuse(node, "torch is written before one of its functions: torch.cat(...), torch.arange(...)")
-        if node.id in self.available:
-            self.names.add(node.id)
-            return
-        if node.id in self.bound:
-            return
-        if node.id in NAMES:
-            what = "an embedding's output" if node.id == "embedded" else "an LSTM's"
-            raise self.refuse(node, f"{node.id} is {what}; this run is {self.config.cell}")
-        names = ", ".join(sorted(self.available)) + ", torch"
-        raise self.refuse(node, f"{_short(node.id)} is not a name here: the names are {names} (and --set names)")
+        if called and not self.scope.resolves(path):
+            calls = ", ".join(f"{n}(...)" for n in NUMBER_FUNCTIONS)
+            raise self.refuse(
+                node, f"{self.source.segment(node)}(...) is not a call here: torch.cat(...), x.view(...), {calls}"
+            )
+        super().name(path, node, called)
 
-    def attribute(self, node: ast.Attribute, *, called: bool) -> None:
-        if node.attr.startswith("_"):
-            raise self.refuse(node, f"{_short(node.attr)}: attributes beginning with _ are never touched")
+    def attribute(self, node: ast.Attribute, called: bool) -> None:
         base = node.value
         if isinstance(base, ast.Name) and base.id == "torch":
             if node.attr not in FUNCTIONS:
-                raise self.refuse(node, f"torch.{_short(node.attr)} is not one of torch.{', torch.'.join(FUNCTIONS)}")
+                raise self.refuse(node, f"torch.{node.attr[:40]} is not one of torch.{', torch.'.join(FUNCTIONS)}")
             if not called:
                 raise self.refuse(node, f"torch.{node.attr} is called here, not passed: torch.{node.attr}(...)")
             return
@@ -247,176 +210,144 @@ class _Checker:
         if not called and node.attr in ATTRIBUTES:
             return
         allowed = ", ".join(f".{m}()" for m in METHODS) + ", .shape, .T"
-        raise self.refuse(node, f".{_short(node.attr)} is not read here: the methods are {allowed}")
+        raise self.refuse(node, f".{node.attr[:40]} is not read here: the methods are {allowed}")
 
-    def call(self, node: ast.Call, depth: int) -> None:
+    def visit_Attribute(self, node: ast.Attribute, called: bool) -> None:
+        if isinstance(node.value, ast.Name) and node.value.id == "torch" and not node.attr.startswith("_"):
+            self.attribute(node, called)  # torch.cat: torch is no name of its own here
+            return
+        super().visit_Attribute(node, called)
+
+    def call(self, node: ast.Call) -> None:
         func = node.func
         if not isinstance(func, ast.Attribute):
-            raise self.refuse(node, f"{_short(ast.unparse(func))}(...) is not a call here: torch.cat(...), x.view(...)")
+            return  # int(...), min(...): their arguments are checked as they run
         is_torch = isinstance(func.value, ast.Name) and func.value.id == "torch"
-        if not is_torch:
-            self.visit(func.value, depth + 1)
-        self.attribute(func, called=True)
-        keywords = (FUNCTIONS if is_torch else METHODS)[func.attr]
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise self.refuse(arg, "* unpacking is not read here")
-            self.visit(arg, depth + 1)
+        keywords = (FUNCTIONS if is_torch else METHODS).get(func.attr)
+        if keywords is None:
+            return
         for kw in node.keywords:
-            if kw.arg is None:
-                raise self.refuse(kw.value, "** unpacking is not read here")
             if kw.arg not in keywords:
                 takes = ", ".join(sorted(keywords)) or "no keywords"
                 raise self.refuse(kw.value, f"{func.attr} takes {takes} here, not {kw.arg}=")
-            self.visit(kw.value, depth + 1)
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 40 else text[:40] + "…"
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    line = text.splitlines()[0] if text else type(error).__name__
-    return line if len(line) <= 120 else line[:120] + "…"
 
 
 # -- running ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _TorchFunction:
+    """``torch.cat`` and the others, as values the evaluator calls."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class _Method:
+    """``h_n.view``: a tensor's method, bound to its tensor."""
+
+    tensor: Any
+    name: str
 
 
 class _Refused(Exception):
     """A Python-level refusal while running (not torch's): the idiom's error."""
 
 
-class _Evaluator:
-    """Walks a checked tree over the run's tensors, every new tensor sized on the meta device first."""
+class _TensorEvaluator(Evaluator):
+    """The language over the run's tensors, every new tensor sized on the meta device first."""
 
-    def __init__(self, expression: Expression, env: Mapping[str, Any], left: int, where: str) -> None:
-        self.expression, self.env, self.left, self.where = expression, env, left, where
+    def __init__(self, source: Source, scope: Scope, left: int) -> None:
+        super().__init__(source, scope)
+        self.left = left
 
-    def run(self) -> Any:
-        return self.value(self.expression.tree)
-
-    def refuse(self, node: ast.AST, why: str) -> BadInput:
-        return BadInput(f"{self.where}: column {getattr(node, 'col_offset', -1) + 1}: {why}")
-
-    def source(self, node: ast.AST) -> str:
-        """The part of the expression as typed."""
-        return _short(ast.get_source_segment(self.expression.text, node) or ast.unparse(node))
-
-    def value(self, node: ast.AST) -> Any:
+    def attribute(self, base: Any, node: ast.Attribute) -> Any:
         import torch
 
-        if isinstance(node, ast.Constant):
-            return node.value
-        if isinstance(node, ast.Name):
-            return self.env[node.id]
-        if isinstance(node, ast.Attribute):  # .shape or .T, the attributes read without a call
-            base = self.value(node.value)
-            if not isinstance(base, torch.Tensor):
-                raise _Refused(f".{node.attr} is a tensor's, not a {type(base).__name__}'s")
+        if isinstance(base, torch.Tensor):
             if node.attr == "T":
                 return base.T
-            return tuple(int(s) for s in base.shape)
-        if isinstance(node, ast.Tuple):
-            return tuple(self.value(item) for item in node.elts)
-        if isinstance(node, ast.List):
-            return [self.value(item) for item in node.elts]
-        if isinstance(node, ast.Slice):
-            return slice(*(None if p is None else self.value(p) for p in (node.lower, node.upper, node.step)))
-        if isinstance(node, ast.UnaryOp):
-            operand = self.value(node.operand)
-            if isinstance(operand, torch.Tensor):
-                return self.sized(node, lambda t: -t if isinstance(node.op, ast.USub) else +t, operand)
-            self.number(node, operand)
-            return -operand if isinstance(node.op, ast.USub) else +operand
-        if isinstance(node, ast.BinOp):
-            return self.binary(node)
-        if isinstance(node, ast.Subscript):
-            return self.subscript(node)
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        raise AssertionError(f"unchecked node {type(node).__name__}")  # the checker refused it before
+            if node.attr == "shape":
+                return tuple(int(s) for s in base.shape)
+            return _Method(base, node.attr)
+        if isinstance(base, tuple | int | float) and node.attr in ATTRIBUTES | set(METHODS):
+            raise _Refused(f".{node.attr} is a tensor's, not a {type(base).__name__}'s")
+        return super().attribute(base, node)
 
-    def number(self, node: ast.AST, value: Any) -> None:
-        """Arithmetic is on numbers and tensors: a list, tuple or string repeated or joined could
-        grow without bound, so it is refused here, before it is made."""
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.refuse(node, f"arithmetic takes numbers and tensors, not a {type(value).__name__}")
-
-    def binary(self, node: ast.BinOp) -> Any:
-        import operator
-
+    def index(self, base: Any, key: Any, node: ast.Subscript) -> Any:
         import torch
 
-        left, right = self.value(node.left), self.value(node.right)
-        symbol = _OPERATORS[type(node.op)]
-        op: Callable[[Any, Any], Any] = {
-            "+": operator.add,
-            "-": operator.sub,
-            "*": operator.mul,
-            "/": operator.truediv,
-            "//": operator.floordiv,
-            "%": operator.mod,
-            "**": operator.pow,
-        }[symbol]
-        if isinstance(left, torch.Tensor) or isinstance(right, torch.Tensor):
-            for side in (left, right):
-                if not isinstance(side, torch.Tensor):
-                    self.number(node, side)
-            return self.sized(node, op, left, right)
-        self.number(node.left, left)
-        self.number(node.right, right)
-        whole = isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1
-        if symbol == "**" and whole and right * math.log2(abs(left)) > math.log2(MAX_WHOLE):
-            raise self.refuse(node, f"{self.source(node)} is larger than {MAX_WHOLE:,}")
-        result = op(left, right)
-        if isinstance(result, complex):
-            raise self.refuse(node, f"{self.source(node)} is a complex number")
-        if isinstance(result, int) and abs(result) > MAX_WHOLE:
-            raise self.refuse(node, f"{self.source(node)} is larger than {MAX_WHOLE:,}")
-        return result
-
-    def subscript(self, node: ast.Subscript) -> Any:
-        import torch
-
-        base = self.value(node.value)
-        key = self.value(node.slice)
-        if not isinstance(base, torch.Tensor):  # a shape: a tuple of numbers
-            if not isinstance(base, tuple | list):
-                raise _Refused(f"a {type(base).__name__} cannot be indexed")
-            return base[key]
+        if not isinstance(base, torch.Tensor):
+            if isinstance(base, tuple | list):  # a shape: a tuple of numbers
+                return base[key]
+            raise _Refused(f"a {type(base).__name__} cannot be indexed")
         parts = key if isinstance(key, tuple) else (key,)
         basic = all(p is None or p is Ellipsis or isinstance(p, int | slice) for p in parts)
         if basic and all(not isinstance(p, slice) or _plain_slice(p) for p in parts):
             return base[key]  # a view: nothing allocated
         return self.sized(node, lambda b, k: b[k], base, key)
 
-    def call(self, node: ast.Call) -> Any:
+    def unary(self, node: ast.UnaryOp, operand: Any) -> Any:
         import torch
 
-        func = node.func
-        assert isinstance(func, ast.Attribute)
-        args = [self.value(arg) for arg in node.args]
-        kwargs = {kw.arg: self.value(kw.value) for kw in node.keywords if kw.arg is not None}
-        name = func.attr
-        if isinstance(func.value, ast.Name) and func.value.id == "torch":
-            function = getattr(torch, name)
-            if name == "arange":
-                return self.sized(node, lambda *a, **k: function(*a, **k), *args, creates=True, **kwargs)
-            if name in VIEWS:
+        if isinstance(operand, torch.Tensor):
+            return self.sized(node, lambda t: -t if isinstance(node.op, ast.USub) else +t, operand)
+        return super().unary(node, operand)
+
+    def binary(self, node: ast.BinOp, left: Any, right: Any) -> Any:
+        import torch
+
+        if isinstance(left, torch.Tensor) or isinstance(right, torch.Tensor):
+            for side, at in ((left, node.left), (right, node.right)):
+                if not isinstance(side, torch.Tensor):
+                    self.number(at, side)
+            _, op = _OPERATORS[type(node.op)]
+            return self.sized(node, op, left, right)
+        if isinstance(left, list | tuple) or isinstance(right, list | tuple):
+            self.number(node, left if isinstance(left, list | tuple) else right)
+        return super().binary(node, left, right)
+
+    def number(self, node: ast.AST, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.refuse(node, f"arithmetic takes numbers and tensors, not a {type(value).__name__}")
+
+    def truth(self, value: Any, node: ast.AST) -> bool:
+        import torch
+
+        if isinstance(value, torch.Tensor):
+            raise self.refuse(node, "a tensor is neither true nor false here: compare numbers, such as h_n.size(0)")
+        return super().truth(value, node)
+
+    def compare(self, node: ast.Compare, op: ast.cmpop, left: Any, right: Any) -> bool:
+        import torch
+
+        if isinstance(left, torch.Tensor) or isinstance(right, torch.Tensor):
+            raise self.refuse(node, "tensors are not compared here: compare numbers, such as h_n.size(0) == 2")
+        return super().compare(node, op, left, right)
+
+    def call(self, callee: Any, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
+        import torch
+
+        if isinstance(callee, _TorchFunction):
+            function = getattr(torch, callee.name)
+            if callee.name in CREATES:
+                return self.sized(node, function, *args, creates=True, **kwargs)
+            if callee.name in VIEWS:
                 return function(*args, **kwargs)
-            return self.sized(node, lambda *a, **k: function(*a, **k), *args, **kwargs)
-        tensor = self.value(func.value)
-        if not isinstance(tensor, torch.Tensor):
-            raise _Refused(f".{name}() is a tensor method; this is a {type(tensor).__name__}")
-        if name == "size":
-            size = tensor.size(*args, **kwargs)
-            return int(size) if isinstance(size, int) else tuple(int(s) for s in size)
-        method = getattr(torch.Tensor, name)
-        if name in VIEWS:
-            return method(tensor, *args, **kwargs)
-        return self.sized(node, lambda t, *a, **k: method(t, *a, **k), tensor, *args, **kwargs)
+            return self.sized(node, function, *args, **kwargs)
+        if isinstance(callee, _Method):
+            if callee.name not in METHODS:
+                raise _Refused(f".{callee.name}() is not a method read here")
+            if callee.name == "size":
+                size = callee.tensor.size(*args, **kwargs)
+                return int(size) if isinstance(size, int) else tuple(int(s) for s in size)
+            method = getattr(torch.Tensor, callee.name)
+            if callee.name in VIEWS:
+                return method(callee.tensor, *args, **kwargs)
+            return self.sized(node, method, callee.tensor, *args, **kwargs)
+        if isinstance(callee, Function):
+            return super().call(callee, args, kwargs, node)
+        raise _Refused(f"{shown(callee)} is not something to call")
 
     def sized(self, node: ast.AST, make: Callable[..., Any], *args: Any, creates: bool = False, **kwargs: Any) -> Any:
         """``make(*args, **kwargs)``, once its result is known to fit: its shape first, on the
@@ -430,22 +361,43 @@ class _Evaluator:
         except Exception as error:  # what meta cannot size is bounded by its operands; torch says the rest
             if creates:  # a new tensor whose very size torch cannot work out: never made
                 raise self.refuse(
-                    node, f"{self.source(node)}: torch cannot size it ({_first_line(error)}): refused"
+                    node, f"{self.source.segment(node)}: torch cannot size it ({_first_line(error)}): refused"
                 ) from None
             need = sum(_bytes(t) for t in _tensors((args, kwargs)))
         else:
-            need = _bytes(shaped)
+            need = sum(_bytes(t) for t in _tensors(shaped))
             shape = tuple(int(s) for s in shaped.shape) if isinstance(shaped, torch.Tensor) else None
         if need > self.left:
             made = f"a {shape} tensor of {human_bytes(need)}" if shape is not None else human_bytes(need)
             raise self.refuse(
                 node,
-                f"{self.source(node)} would make {made}, over the {human_bytes(self.left)} "
+                f"{self.source.segment(node)} would make {made}, over the {human_bytes(self.left)} "
                 "--max-memory leaves for expressions: refused before allocating",
             )
         result = make(*args, **kwargs)
-        self.left -= _bytes(result)
+        self.left -= sum(_bytes(t) for t in _tensors(result))
         return result
+
+
+_OPERATORS: dict[type[ast.operator], tuple[str, Callable[[Any, Any], Any]]] = {
+    ast.Add: ("+", lambda a, b: a + b),
+    ast.Sub: ("-", lambda a, b: a - b),
+    ast.Mult: ("*", lambda a, b: a * b),
+    ast.Div: ("/", lambda a, b: a / b),
+    ast.FloorDiv: ("//", lambda a, b: a // b),
+    ast.Mod: ("%", lambda a, b: a % b),
+    ast.Pow: ("**", lambda a, b: a**b),
+}
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    line = text.splitlines()[0] if text else type(error).__name__
+    return line if len(line) <= 120 else line[:120] + "…"
 
 
 def _plain_slice(part: slice) -> bool:
@@ -501,14 +453,14 @@ def user_idioms(
     atol: float,
     rtol: float,
     left: int,
-    bindings: Mapping[str, Any] | None = None,
+    bindings: Bindings | None = None,
     option: str = "--expr",
 ) -> list[Idiom]:
     """Each expression run on ``tensors`` (the run's own, by name) and ``bindings`` (--set
-    names), and held against the final states."""
+    names), held against the final states, and traced to where its numbers came from."""
     import torch
 
-    env: dict[str, Any] = {**(bindings or {}), **tensors}
+    env: dict[str, Any] = dict(tensors)
     rows, n = config.num_layers * config.directions, len(words)
     dtype = tensors["output"].dtype
     if "h_0" not in env:  # torch's default initial state: zeros
@@ -516,12 +468,18 @@ def user_idioms(
     if config.cell == "lstm" and "c_0" not in env:
         env["c_0"] = torch.zeros(rows, n, config.hidden_size, dtype=dtype)
     checks = _Finals(final_h_n, config, list(words), atol, rtol)
+    bound = bindings or Bindings()
     idioms = []
     for expression in expressions:
+        assert expression.source is not None
         where = f"{option} {expression.text[:40]!r}" if len(expressions) == 1 else f"{option} {expression.number}"
-        evaluator = _Evaluator(expression, env, left, where)
+        source = replace(expression.source, where=where)
+
+        def run(tensors: Mapping[str, Any], budget: int = left, source: Source = source) -> Any:
+            return _TensorEvaluator(source, _scope(bound, tensors), budget).run()
+
         try:
-            value = evaluator.run()
+            value = run(env)
         except BadInput:
             raise
         except _Refused as error:
@@ -532,8 +490,28 @@ def user_idioms(
             message = text.splitlines()[0] if text else type(error).__name__
             idioms.append(_idiom(expression, None, None, message, "user_error"))
             continue
-        idioms.append(checks.idiom(expression, value))
+        origin = _origin(run, value, env, config, words, left)
+        idioms.append(checks.idiom(expression, value, origin))
     return idioms
+
+
+def _origin(
+    run: Callable[..., Any], value: Any, env: Mapping[str, Any], config: Config, words: Sequence[str], left: int
+) -> Origin | None:
+    """Where a tensor value's numbers came from (``provenance``), on ids in place of the run's
+    tensors, each run held to what --max-memory leaves, as the value's own was."""
+    import torch
+
+    if not isinstance(value, torch.Tensor) or value.dim() == 0 or not value.is_floating_point():
+        return None
+
+    def on_ids(ids: Mapping[str, Any]) -> Any:
+        return run({**env, **ids}, left)
+
+    try:
+        return trace(on_ids, env, config, words)
+    except BadInput:  # ids are float64: twice the value's bytes may not fit where the value did
+        return None
 
 
 def _idiom(
@@ -594,9 +572,13 @@ class _Finals:
                     found[w] = label
         return found
 
-    def idiom(self, expression: Expression, value: Any) -> Idiom:
+    def idiom(self, expression: Expression, value: Any, origin: Origin | None = None) -> Idiom:
         import torch
 
+        if isinstance(value, tuple | list) and value and all(isinstance(v, torch.Tensor) for v in value):
+            returns = tuple((f"[{k}]", tuple(int(s) for s in v.shape)) for k, v in enumerate(value))
+            idiom = _idiom(expression, None, None, None, "user_tuple", {"count": len(value)})
+            return replace(idiom, returns=returns)
         if not isinstance(value, torch.Tensor):
             number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
             facts = {"size": isinstance(value, tuple), "type": type(value).__name__, "text": _short(repr(value))}
@@ -608,10 +590,13 @@ class _Finals:
         n = len(self.words)
         width = int(self.target.shape[1])
         both = self.config.directions == 2
-        if value.dim() != 2 or not value.is_floating_point() or n not in value.shape:
-            facts = {"bidirectional": both, "final_shape": (n, width)}
-            return _idiom(expression, shape, None, None, "user_not_per_word", facts)
-        transposed = int(value.shape[0]) != n
+        traced = origin is not None and not origin.computed_only
+        # where the words are: traced, else guessed from the sizes (a computed value)
+        word_axis = origin.word_axis if origin is not None and traced else _size_axis(value, n)
+        if value.dim() != 2 or not value.is_floating_point() or word_axis not in (0, 1):
+            facts = {"bidirectional": both, "final_shape": (n, width), "origin": origin}
+            return _idiom(expression, shape, None, None, "user_not_per_word" if origin is None else "user_rows", facts)
+        transposed = word_axis == 1
         rows = value.T if transposed else value
         found = self.matches(rows)
         final = [label == (self.top, "both") and not transposed for label in found]
@@ -626,11 +611,19 @@ class _Finals:
             "half_width": h if halves else None,
             "first_half": self.grouped(self.matches(rows[:, :h])) if halves else (),
             "second_half": self.grouped(self.matches(rows[:, h:])) if halves else (),
+            "origin": origin,
         }
         return _idiom(expression, shape, final, None, "user_tensor", facts)
 
     def grouped(self, found: list[Arrangement | None]) -> Found:
         return tuple((label, named_words(self.words, words)) for label, words in _grouped(found).items())
+
+
+def _size_axis(value: torch.Tensor, n: int) -> int | None:
+    """The axis of a 2-D value that is as long as the batch, the first; None when none is."""
+    if value.dim() != 2:
+        return None
+    return 0 if int(value.shape[0]) == n else 1 if int(value.shape[1]) == n else None
 
 
 def _grouped(found: list[Arrangement | None]) -> dict[Arrangement | None, list[int]]:

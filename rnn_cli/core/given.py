@@ -301,6 +301,6 @@ def expression_idioms(
         atol=tolerance[0],
         rtol=tolerance[1],
         left=given.expression_bytes,
-        bindings=given.facts.names,
+        bindings=given.facts.bindings,
         option=SettingNames(given.names)["expressions"],
     )

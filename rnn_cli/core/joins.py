@@ -15,6 +15,7 @@ few words only.
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
@@ -263,12 +264,19 @@ def _carry(run: JoinRun) -> list[Idiom]:
     steps = run.output.shape[1 if c.batch_first else 0]
     lstm = run.c_n is not None
     expression = f"rnn(next_batch, {'(h_n.detach(), c_n.detach())' if lstm else 'h_n.detach()'})"
+    # the call returns (output, h_n), or (output, (h_n, c_n)): each shape, for a next batch like this one
+    returns: tuple[tuple[str, tuple[int, ...]], ...] = (
+        ("output", tuple(run.output.shape)),
+        ("h_n", tuple(run.h_n.shape)),
+    )
+    if run.c_n is not None:
+        returns += (("c_n", tuple(run.c_n.shape)),)
     if c.directions == 2 and c.num_layers > 1:
-        idioms = [Idiom(expression, tuple(run.h_n.shape), None, None, "carry_bidirectional_layers")]
+        idioms = [Idiom(expression, None, None, None, "carry_bidirectional_layers", returns=returns)]
     elif steps < 2:
-        idioms = [Idiom(expression, tuple(run.h_n.shape), None, None, "carry_one_step")]
+        idioms = [Idiom(expression, None, None, None, "carry_one_step", returns=returns)]
     else:
-        idioms = [_two_chunks(run, expression, steps)]
+        idioms = [dataclasses.replace(_two_chunks(run, expression, steps), shape=None, returns=returns)]
     if len(run.lengths) >= 2:
         idioms.append(_smaller_last_batch(run))
     return idioms

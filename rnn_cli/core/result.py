@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Config, Direction, Source, Tokenizer
 from .layout import Layout
@@ -172,7 +172,12 @@ class GivenFacts:
     and its --set names, a checkpoint, their own tensors."""
 
     module_text: str | None = None
+    #: --set's names as written (``hparams.x``) and their values as JSON shows them.
     names: dict[str, object] = field(default_factory=dict)
+    #: --set's names and their values as typed (``nn.LSTM``, ``2 * 128``), for --code's comment.
+    set_texts: dict[str, str] = field(default_factory=dict)
+    #: --set's values themselves (classes and dtypes kept), for --expr: an evaluator.Bindings.
+    bindings: Any = field(default=None, repr=False, compare=False)
     checkpoint: CheckpointFacts | None = None
     tensors: list[TensorOrigin] = field(default_factory=list)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..core.provenance import Origin, Piece, Slot, decoder_mismatches, feature_axis
 from ..core.result import Idiom, NamedWords
 
 #: An idiom's facts, as the core gives them.
@@ -351,6 +352,10 @@ def _user_not_tensor(facts: Facts) -> str:
     return f"{what}: {facts['text']}"
 
 
+def _user_tuple(facts: Facts) -> str:
+    return f"a tuple of {facts['count']} tensors"
+
+
 def _user_scalar(facts: Facts) -> str:
     return "a single number"
 
@@ -358,6 +363,168 @@ def _user_scalar(facts: Facts) -> str:
 def _user_not_per_word(facts: Facts) -> str:
     symbols = "(N, D*H_out)" if facts["bidirectional"] else "(N, H_out)"
     return f"not one row per word: a final state is {symbols} = {facts['final_shape']}"
+
+
+def _user_rows(facts: Facts) -> str:
+    """A value that is not one row per word: where each of its slots comes from."""
+    origin: Origin = facts["origin"]
+    return origin_sentence(origin, facts.get("words"))
+
+
+def origin_sentence(origin: Origin, words: int | None = None) -> str:
+    """Which layer and direction (or step) of which word each slot of a value holds; the
+    words a row mixes; and, for a stack of whole state rows, how a decoder would read it."""
+    if origin.computed_only:
+        return "every number is computed from the run's (a sum, a product...), none taken from one place"
+    if origin.word_axis is None:
+        return _mixed(origin)
+    said = [f"{_slot_name(origin, slot.index)} {_slot_holds(origin, slot)}" for slot in origin.slots]
+    more = origin.slot_count - len(origin.slots)
+    where = f"words on axis {origin.word_axis}, each its own: " if len(origin.shape) > 2 else "each word its own: "
+    sentence = where + "; ".join(said) + (f"; and {more} more" if more > 0 else "")
+    return sentence + _decoder(origin)
+
+
+def _slot_name(origin: Origin, index: tuple[int, ...]) -> str:
+    """``[1]``, ``[:, 0]``, ``[0, 1]``: the slot as an index of the value, the features left out."""
+    parts, rest = [], list(index)
+    assert origin.word_axis is not None
+    dims = max(len(origin.shape), 2)
+    features = feature_axis(dims, origin.word_axis)
+    for axis in range(dims):
+        if axis != features:
+            parts.append(":" if axis == origin.word_axis else str(rest.pop(0)))
+    while parts and parts[-1] == ":":
+        parts.pop()
+    return f"[{', '.join(parts)}]" if parts else "every row"
+
+
+def _slot_holds(origin: Origin, slot: Slot) -> str:
+    if slot.pieces is None:
+        return "differs from word to word"
+    if not slot.pieces:
+        return "is computed, not taken from one place"
+    named = [_piece(origin, piece) for piece in slot.pieces]
+    if len(named) == 1:
+        return named[0] + (", partly computed" if slot.computed else "")
+    spans, start = [], 0
+    for piece in slot.pieces:
+        spans.append(f"{start}:{start + piece.stop - piece.start}")
+        start += piece.stop - piece.start
+    joined = ", ".join(f"[{span}] {name}" for span, name in zip(spans, named, strict=True))
+    return f"features {joined}" + (", partly computed" if slot.computed else "")
+
+
+def _piece(origin: Origin, piece: Piece) -> str:
+    """``layer 0 backward``, ``output step 4 forward``, with the features when not all."""
+    first, second = piece.part
+    direction = ("forward", "backward")[second] if origin.directions == 2 else ""
+    if piece.tensor in ("h_n", "c_n", "h_0", "c_0"):
+        place = f"{piece.tensor} layer {first}" + (f" {direction}" if direction else "")
+    else:
+        place = f"{piece.tensor} step {first}" + (f" {direction}" if direction and piece.tensor == "output" else "")
+    if not piece.whole:
+        place += f" (features {piece.start}:{piece.stop} of {piece.width})"
+    return place
+
+
+def _mixed(origin: Origin) -> str:
+    """A value with no axis over the words: each row's words, and for a row of one word its
+    pieces (``output.view(T * b, h)``: a row per step of a word, told in runs); rows of several
+    words are a view or reshape across the batch axis."""
+    more = origin.row_count - len(origin.rows)
+    tail = f"; and {more} more rows" if more > 0 else ""
+    if all(row.words.count <= 1 for row in origin.rows):
+        return "a row per word and place, no axis over the words: " + "; ".join(_row_runs(origin)) + tail
+    said = [f"[{r}] holds {_names(row.words)}" for r, row in enumerate(origin.rows) if row.words.count]
+    return (
+        "rows mix words: " + "; ".join(said) + tail + ". view and reshape keep memory order" + _batch_axis_fix(origin)
+    )
+
+
+def _row_runs(origin: Origin) -> list[str]:
+    """Rows of one word each, told in runs: ``[0:5] 'hello' output steps 0 to 4``."""
+    runs: list[tuple[int, int, str, tuple[Piece, ...]]] = []  # first row, last row, word, first row's pieces
+    for r, row in enumerate(origin.rows):
+        word = _names(row.words) if row.words.count else ""
+        pieces = row.pieces or ()
+        if runs and runs[-1][2] == word and runs[-1][1] == r - 1 and _next_step(runs[-1][3], pieces, r - runs[-1][0]):
+            runs[-1] = (runs[-1][0], r, word, runs[-1][3])
+        else:
+            runs.append((r, r, word, pieces))
+    said = []
+    for first, last, word, pieces in runs:
+        where = f"[{first}]" if first == last else f"[{first}:{last + 1}]"
+        what = _pieces_named(origin, pieces) if pieces else "computed"
+        if first != last:
+            what = what.replace(
+                f"step {pieces[0].part[0]}", f"steps {pieces[0].part[0]} to {pieces[0].part[0] + last - first}"
+            )
+        said.append(f"{where} {word} {what}".replace("  ", " "))
+    return said
+
+
+def _next_step(start: tuple[Piece, ...], pieces: tuple[Piece, ...], k: int) -> bool:
+    """Whether ``pieces`` are ``start``'s, ``k`` steps later: the same places of output, moved on."""
+    if not start or len(start) != len(pieces) or any(p.tensor in ("h_n", "c_n", "h_0", "c_0") for p in start):
+        return False
+    return all(
+        (b.tensor, b.part[0], b.part[1], b.start, b.stop) == (a.tensor, a.part[0] + k, a.part[1], a.start, a.stop)
+        for a, b in zip(start, pieces, strict=True)
+    )
+
+
+def _pieces_named(origin: Origin, pieces: tuple[Piece, ...]) -> str:
+    """The pieces of a row; a place's two directions, whole and in order, said once."""
+    both = (
+        len(pieces) == 2
+        and origin.directions == 2
+        and all(p.whole for p in pieces)
+        and (pieces[0].tensor, pieces[0].part[0]) == (pieces[1].tensor, pieces[1].part[0])
+        and (pieces[0].part[1], pieces[1].part[1]) == (0, 1)
+    )
+    if both:
+        place = "layer" if pieces[0].tensor in ("h_n", "c_n", "h_0", "c_0") else "step"
+        return f"{pieces[0].tensor} {place} {pieces[0].part[0]}, both directions"
+    return " + ".join(_piece(origin, piece) for piece in pieces)
+
+
+def _batch_axis_fix(origin: Origin) -> str:
+    """Where the batch axis is in the tensor the rows came from, and a reshape that keeps it."""
+    if len(origin.sources) != 1:
+        return ": move each tensor's batch axis first before joining their numbers"
+    tensor = origin.sources[0]
+    if tensor in ("h_n", "c_n", "h_0", "c_0"):
+        return f"; the batch is axis 1 of {tensor}: {tensor}.transpose(0, 1).reshape(N, -1) gives each word its own row"
+    if origin.batch_first:
+        return f"; the batch is axis 0 of {tensor} (batch_first=True): keep it first, {tensor}.view(N, L, ...)"
+    return (
+        f"; the batch is axis 1 of {tensor} (batch_first=False): {tensor}.view(L, N, ...) keeps it, "
+        f"{tensor}.transpose(0, 1) puts it first"
+    )
+
+
+def _decoder(origin: Origin) -> str:
+    """A (k, N, H) stack of whole state rows is what a k-layer decoder takes as h_0: the rows
+    it would read as another layer than they are."""
+    wrong = decoder_mismatches(origin)
+    if not wrong:
+        return ""
+    k = origin.shape[0]
+    said = "; ".join(f"[{row}] (its layer {row}) is {_piece(origin, piece)}" for row, piece in wrong)
+    advice = ""
+    if origin.directions == 2:
+        layers = origin.num_layers
+        paired = k % 2 == 0 and all(
+            slot.pieces is not None and slot.pieces[0].part[1] == slot.index[0] % 2 for slot in origin.slots
+        )
+        same = f" (a bidirectional {k // 2}-layer decoder reads them as they are)" if paired else ""
+        advice = (
+            f"{same}; each layer's two directions are rows 2l and 2l+1: torch.cat([h_n[0::2], h_n[1::2]], 2) "
+            f"gives {layers} rows of both directions (a decoder of 2*H units), h_n.view({layers}, 2, N, H).sum(1) "
+            f"{layers} rows of H"
+        )
+    return f". Read as the h_0 of a one-direction {k}-layer decoder, row i is its layer i: {said}{advice}"
 
 
 def _layer(layer: int, top: int) -> str:
@@ -403,7 +570,9 @@ def _user_tensor(facts: Facts) -> str:
             what = "not a final state of any layer or direction" if label is None else _meaning(label, top)
             parts.append(f"{_names(words)}: {what}")
         said = turned + "; ".join(parts)
-    return said + _halves(facts)
+    origin: Origin | None = facts.get("origin")
+    mixed = origin is not None and origin.word_axis is None and not origin.computed_only
+    return said + _halves(facts) + (f"; {_mixed(origin)}" if mixed and origin is not None else "")
 
 
 def _halves(facts: Facts) -> str:
@@ -461,5 +630,7 @@ NOTES: dict[str, Callable[[Facts], str]] = {
     "user_not_tensor": _user_not_tensor,
     "user_scalar": _user_scalar,
     "user_not_per_word": _user_not_per_word,
+    "user_rows": _user_rows,
+    "user_tuple": _user_tuple,
     "user_tensor": _user_tensor,
 }

@@ -271,8 +271,8 @@ def _as_written(result: Result) -> str:
     if given is None or given.module_text is None:
         return ""
     lines = [f"# --module as written: {' '.join(given.module_text.split())}"]
-    if given.names:
-        lines.append("# with " + " ".join(f"--set {name}={value!r}" for name, value in given.names.items()))
+    if given.set_texts:
+        lines.append("# with " + " ".join(f"--set {name}={text}" for name, text in given.set_texts.items()))
     lines.append("# which is:")
     return "".join(f"{line}\n" for line in lines)
 

@@ -55,9 +55,11 @@ def expressions_section(result: Result, max_rows: int) -> Group | None:
     for idiom in mine:
         parts.append(Text())
         parts.append(Text(visible(idiom.expression), style="bold cyan"))
-        facts = Text("shape ", style="dim")
+        facts = Text("returns " if idiom.returns and not idiom.error else "shape ", style="dim")
         if idiom.error:
             facts.append("— refused", style="red")
+        elif idiom.returns:  # a tuple of tensors: each one's shape
+            facts.append(", ".join(f"{name} {shape_text(shape)}" for name, shape in idiom.returns))
         elif idiom.shape is None:
             facts.append("not a tensor")
         else:

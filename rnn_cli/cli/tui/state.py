@@ -112,7 +112,7 @@ def unfolded(options: Options) -> Options:
     command line refuses an option that contradicts --module)."""
     if options.module is None:
         return options
-    from ..module_text import parse_module
+    from ...core.module_text import parse_module
 
     changes = {"module": None, **_as_options(parse_module(options.module))}
     plain = dataclasses.replace(options, **changes)
