@@ -58,14 +58,14 @@ def dispatch(options: Options, ctx: typer.Context) -> int:
 
 def _diagnose(options: Options) -> int:
     """--diagnose: torch's message explained, reproduced live, and shown as asked."""
-    from ..core.diagnose import diagnose
+    from ..core.diagnose import diagnose_all, main
     from ..render.diagnosis import diagnosis_document, diagnosis_script
     from .diagnose import check_diagnose_options, diagnosis_text
 
     check_diagnose_options(options)
-    found = diagnose(diagnosis_text(options))  # text it does not know: RunFailure, exit 1
+    found = diagnose_all(diagnosis_text(options))  # text it does not know: RunFailure, exit 1
     if options.code:
-        write_stdout(diagnosis_script(found))
+        write_stdout(diagnosis_script(main(found)))
         return 0
     if options.json_out:
         from ..render.json_doc import dumps

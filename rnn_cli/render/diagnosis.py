@@ -1,16 +1,20 @@
 """--diagnose for people and for programs: the report, the JSON document, the reproduction script.
 
 Everything quoted from the user's text is made visible (escapes, never markup) before it is
-drawn; the script is built from the reproduction's own statements, which hold only numbers
-read from the message, never the text itself.
+drawn; the script is written from the reproduction's statements (``core.diagnose.steps``),
+the very statements run live, which hold only numbers read from the message.
 """
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..core.diagnose import Diagnosis
+from ..core.diagnose import main as main_diagnosis
+from ..core.diagnose.steps import imports, lines
+from .diagnosis_notes import axis_name, axis_why, cause, causes, fix, outcome, title
 from .document_types import SCHEMA_VERSION, DiagnosisDoc, DiagnosisDocument
 
 if TYPE_CHECKING:
@@ -24,34 +28,30 @@ CODE_WIDTH = 76
 def diagnosis_script(d: Diagnosis) -> str:
     """A standalone script that raises the message: torch only, the smallest configuration."""
     repro = d.reproduction
+    if not repro.statements:
+        return f'"""{title(d)}: nothing to reproduce."""\n'
     said = d.reproduced if d.same and d.reproduced else d.message
     needs = "torch and CUDA" if repro.needs_cuda else "only torch"
     stops = textwrap.fill(
         f"{d.raised}: {_docstring_safe(said)}", width=CODE_WIDTH, initial_indent="    ", subsequent_indent="        "
     )
-    title = textwrap.fill(f'"""Reproduces torch\'s {d.severity}: {d.title}.', width=CODE_WIDTH)
-    header = f'{title}\n\nNeeds {needs}. It stops with\n{stops}\n"""\n'
-    imports = [line for line in repro.imports if line != "import warnings"]
-    body = list(repro.lines)
-    if "import warnings" in body:  # the statements ask for warnings: imported with the others
-        body.remove("import warnings")
-        imports[:0] = ["import warnings", ""]
-        if body and body[0] == "":
-            body.pop(0)
-    return header + "\n".join(imports) + "\n\n" + "\n".join(fitted(line) for line in body) + "\n"
+    heading = textwrap.fill(f'"""Reproduces torch\'s {d.severity}: {title(d)}.', width=CODE_WIDTH)
+    header = f'{heading}\n\nNeeds {needs}. It stops with\n{stops}\n"""\n'
+    body = "\n".join(fitted(line) for line in lines(repro))
+    return header + "\n".join(imports(repro)) + "\n\n" + body + "\n"
 
 
 def fitted(code: str) -> str:
     """Each line of ``code`` within CODE_WIDTH where a trailing comment can go on a line above."""
-    lines = []
+    out = []
     for line in code.splitlines() or [""]:
         statement, sep, comment = line.rpartition("  # ")
         if len(line) <= CODE_WIDTH or not sep or not statement.strip():
-            lines.append(line)
+            out.append(line)
             continue
         indent = statement[: len(statement) - len(statement.lstrip())]
-        lines += [f"{indent}# {comment}", statement]
-    return "\n".join(lines)
+        out += [f"{indent}# {comment}", statement]
+    return "\n".join(out)
 
 
 def _docstring_safe(text: str) -> str:
@@ -59,22 +59,30 @@ def _docstring_safe(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
-def diagnosis_document(d: Diagnosis) -> DiagnosisDocument:
-    """The --json --diagnose document: stable keys, one order."""
-    diagnosis: DiagnosisDoc = {
+def diagnosis_doc(d: Diagnosis) -> DiagnosisDoc:
+    """One diagnosis, stable keys, one order."""
+    said, code = fix(d)
+    return {
         "kind": d.kind,
         "severity": d.severity,
         "raised": d.raised,
-        "title": d.title,
+        "title": title(d),
         "message": d.message,
-        "cause": d.cause,
-        "fix": d.fix,
-        "fix_code": d.fix_code,
+        "cause": cause(d),
+        "fix": said,
+        "fix_code": code,
         "expected": d.expected,
         "got": d.got,
         "numbers": d.numbers,
         "axes": [
-            {"axis": a.axis, "name": a.name, "expected": a.expected, "got": a.got, "agrees": a.agrees, "why": a.why}
+            {
+                "axis": a.axis,
+                "name": axis_name(d, a),
+                "expected": a.expected,
+                "got": a.got,
+                "agrees": a.agrees,
+                "why": axis_why(d, a),
+            }
             for a in d.axes
         ],
         "code": diagnosis_script(d),
@@ -82,43 +90,73 @@ def diagnosis_document(d: Diagnosis) -> DiagnosisDocument:
         "reproduced_as": d.reproduced_as,
         "same": d.same,
         "needs_cuda": d.reproduction.needs_cuda,
-        "note": d.note or None,
+        "note": outcome(d) or None,
         "others": list(d.others),
+        "causes": causes(d),
+        "recognised": d.recognised,
+        "versions": d.versions or None,
     }
-    return {"schema_version": SCHEMA_VERSION, "diagnosis": diagnosis}
 
 
-def diagnosis_report(d: Diagnosis) -> Group:
-    """The diagnosis for a person: what torch said, why, the fix, the axes, and the live run."""
+def diagnosis_document(found: Sequence[Diagnosis]) -> DiagnosisDocument:
+    """The --json --diagnose document: the message that stopped the program (the last error,
+    else the last warning) and every one found, in the text's order."""
+    main = main_diagnosis(list(found))
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "diagnosis": diagnosis_doc(main),
+        "diagnoses": [diagnosis_doc(d) for d in found],
+    }
+
+
+def diagnosis_report(found: Sequence[Diagnosis]) -> Group:
+    """Every message found, in order: for a person, what torch said, why, the fix, the axes,
+    and the live run."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts: list[RenderableType] = []
+    for k, d in enumerate(found):
+        if len(found) > 1:
+            parts += [Text()] if k else []
+            parts.append(Text(f"{k + 1} of {len(found)} in the text", style="dim"))
+        parts += _one(d)
+    return Group(*parts)
+
+
+def _one(d: Diagnosis) -> list[RenderableType]:
     from rich.console import Group
     from rich.padding import Padding
     from rich.text import Text
 
     from .visible import visible
 
+    said, code = fix(d)
+    reasons = causes(d)
+    why: RenderableType = (
+        Text(visible(reasons[0]))
+        if len(reasons) == 1
+        else Group(*(Text(visible(f"{k}. {r}")) for k, r in enumerate(reasons, start=1)))
+    )
+    heading = "Why" if len(reasons) == 1 else "Why: the causes the numbers allow, the most likely first"
     parts: list[RenderableType] = [
-        Text.assemble(("rnn-shapes --diagnose  ", "bold"), (visible(d.title), "bold cyan")),
+        Text.assemble(("rnn-shapes --diagnose  ", "bold"), (visible(title(d)), "bold cyan")),
         Text.assemble((f"{d.severity}: ", "dim"), (f"{d.raised}: ", "bold red"), (visible(d.message), "red")),
-        Text(),
-        Text("Why", style="bold"),
-        Padding(Text(visible(d.cause)), (0, 0, 0, 2)),
-        *_axes(d),
-        Text(),
-        Text("Fix", style="bold"),
-        Padding(Group(Text(visible(d.fix)), _code(fitted(visible(d.fix_code)), style="cyan")), (0, 0, 0, 2)),
-        Text(),
-        Text("Reproduced live, with the smallest configuration the message implies", style="bold"),
-        Padding(_live(d), (0, 0, 0, 2)),
-        Text(),
-        Text("The script (rnn-shapes --diagnose ... --code prints it alone)", style="bold"),
-        Padding(_code(diagnosis_script(d).rstrip("\n")), (0, 0, 0, 2)),
     ]
-    if d.others:
+    if d.versions:
+        parts.append(Text(f"worded so by torch {d.versions}", style="dim"))
+    parts += [Text(), Text(heading, style="bold"), Padding(why, (0, 0, 0, 2)), *_axes(d)]
+    parts += [Text(), Text("Fix", style="bold"), Padding(Group(Text(visible(said)), _code(code, "cyan")), (0, 0, 0, 2))]
+    if d.reproduction.statements:
         parts += [
             Text(),
-            Text(f"also in the text: {', '.join(d.others)} (give that message alone to see it)", style="dim"),
+            Text("Reproduced live, with the smallest configuration the message implies", style="bold"),
+            Padding(_live(d), (0, 0, 0, 2)),
+            Text(),
+            Text("The script (rnn-shapes --diagnose ... --code prints it alone)", style="bold"),
+            Padding(_code(diagnosis_script(d).rstrip("\n")), (0, 0, 0, 2)),
         ]
-    return Group(*parts)
+    return parts
 
 
 def _axes(d: Diagnosis) -> list[RenderableType]:
@@ -141,9 +179,9 @@ def _axes(d: Diagnosis) -> list[RenderableType]:
     for a in d.axes:
         mark = Text("✓", style="green") if a.agrees else Text("✗", style="bold red")
         expected, got = "" if a.expected is None else str(a.expected), "—" if a.got is None else str(a.got)
-        table.add_row(str(a.axis), Text(a.name), expected, got, mark)
+        table.add_row(str(a.axis), Text(axis_name(d, a)), expected, got, mark)
     parts: list[RenderableType] = [section(table)]
-    whys = [Text.assemble((f"axis {a.axis}: ", "dim"), a.why) for a in d.axes if a.why]
+    whys = [Text.assemble((f"axis {a.axis}: ", "dim"), why) for a in d.axes if (why := axis_why(d, a))]
     if whys:
         parts.append(Padding(Group(*whys), (0, 0, 0, 2)))
     return parts
@@ -155,16 +193,23 @@ def _live(d: Diagnosis) -> Text:
 
     from .visible import visible
 
+    note = outcome(d)
     if d.reproduced is None:
-        return Text(visible(d.note or "not reproduced"), style="yellow")
+        return Text(visible(note or "not reproduced"), style="yellow")
     verdict = ("✓ the same message", "bold green") if d.same else ("✗ another message", "bold red")
+    if d.outcome == "reworded":
+        verdict = ("≈ the same message, worded as this torch words it", "bold green")
+        note = f"(the text's is torch {d.versions})"
     return Text.assemble(
-        (f"{d.reproduced_as}: ", "dim"), visible(d.reproduced), "\n", verdict, (f" {d.note}" if d.note else "")
+        (f"{d.reproduced_as}: ", "dim"), visible(d.reproduced), "\n", verdict, (f" {note}" if note else "")
     )
 
 
 def _code(text: str, style: str = "") -> Text:
-    """Code as it is (its lines are kept short enough not to be folded at 80 columns)."""
+    """Code as it is, line by line made visible (a line break in it is a line, never ``\\x0a``),
+    each line kept short enough not to be folded at 80 columns."""
     from rich.text import Text
 
-    return Text(text, style=style)
+    from .visible import visible
+
+    return Text("\n".join(visible(line) for line in fitted(text).splitlines()), style=style)

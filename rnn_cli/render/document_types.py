@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
 
 from ..core.config import Direction, Source
-from ..core.diagnose import Kind as DiagnosisKind
+from ..core.diagnose import Found as DiagnosisKind
 from ..core.layout import TENSORS
 from ..core.settings import SETTINGS, Setting
 
@@ -336,10 +336,19 @@ class DiagnosisDoc(TypedDict):
     note: str | None
     #: Other messages rnn-shapes knows, found elsewhere in the text.
     others: list[DiagnosisKind]
+    #: The causes the numbers allow, the most likely first (``cause`` joins them).
+    causes: list[str]
+    #: False for a message rnn-shapes does not know: its shapes read against the layouts only.
+    recognised: bool
+    #: The torch releases that word the message this way; null for a message not known.
+    versions: str | None
 
 
 class DiagnosisDocument(TypedDict):
     """rnn-shapes --json --diagnose document"""
 
     schema_version: Literal[1]
+    #: The message that stopped the program: the last error in the text, else the last warning.
     diagnosis: DiagnosisDoc
+    #: Every message found, errors and warnings, in the text's order.
+    diagnoses: list[DiagnosisDoc]
