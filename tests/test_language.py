@@ -171,6 +171,12 @@ def test_a_refusal_says_how_to_go_on() -> None:
         assert any(hint in result.stderr for hint in ("--set", "write", "int(...)")), result.stderr
 
 
+def test_methods_chained_after_the_constructor_are_read() -> None:
+    assert "dtype" not in parse_module("nn.GRU(4, 3).to(device).train()", parse_bindings(["device='cuda'"]))
+    assert parse_module("nn.GRU(4, 3).double().cuda()")["dtype"] == "float64"
+    assert parse_module("nn.GRU(4, 3).to(torch.float64)")["dtype"] == "float64"
+
+
 def test_the_class_may_be_written_every_way_torch_code_writes_it() -> None:
     for cls in ("nn.LSTM", "torch.nn.LSTM", "LSTM", "getattr(nn, 'LSTM')", "getattr(torch.nn, kind)"):
         assert parse_module(f"{cls}(4, 3)", parse_bindings(["kind='LSTM'"]))["cell"] == "lstm"

@@ -52,6 +52,16 @@ def test_the_rows_read_through_the_command_line_with_a_set_name() -> None:
     assert "Read as the h_0 of a one-direction 2-layer decoder" in out
 
 
+def test_the_run_s_own_numbers_are_names_and_a_set_overrides_them() -> None:
+    args = [*WORDS, "--cell", "gru", "--layers", "2", "--bidirectional", "--hidden", "3", "--show", "expressions"]
+    out = invoke(*args, "--expr", "h_n[:n_layers]", "--expr", "h_n.view(num_layers, 2, batch_size, -1)").stdout
+    assert "from the run: n_layers = 2 (the run's num_layers)" in out
+    assert "from the run: batch_size = 3, num_layers = 2" in out
+    assert "shape (2, 2, 3, 3)" in out
+    mine = invoke(*args, "--expr", "h_n[:n_layers]", "--set", "n_layers=1").stdout
+    assert "shape (1, 3, 3)" in mine and "from the run" not in mine
+
+
 def test_merging_the_directions_of_each_layer_gives_blocks_of_features() -> None:
     origin = _origin("torch.cat([h_n[0::2], h_n[1::2]], 2)", cell="lstm", num_layers=2, bidirectional=True)
     assert origin.shape == (2, 3, 6) and origin.word_axis == 1

@@ -96,7 +96,8 @@ def test_an_unbound_name_is_exit_2_naming_it_and_the_set_to_give() -> None:
         ("nn.GRU(a + 0.5, 2)", "column 8: input_size must be a whole number, not 4.5: torch takes an int"),
         ("rnn = nn.Linear(a, 2)", "--module takes nn.RNN, nn.LSTM or nn.GRU, not nn.Linear"),
         ("x = 1; nn.GRU(a, 2)", "write one constructor"),
-        ("nn.GRU(a, 2).cuda()", "write the constructor alone, nn.GRU(a, 2): .cuda(...) after it is not read"),
+        ("nn.GRU(a, 2).flatten_parameters()", "write the constructor alone, nn.GRU(a, 2): .flatten_parameters(...)"),
+        ("nn.GRU(a, 2).half()", ".half() makes a 16-bit module; rnn-shapes runs float32 and float64"),
         ("nn.GRU(a, nn.GRU(a, 2))", "column 11: nn.GRU is built by --module's own call"),
     ],
 )
@@ -427,7 +428,7 @@ def test_your_expressions_get_the_idiom_treatment() -> None:
         ("h_n" + " " * 1000, "longer than 1000 characters"),
         ("c_n", "c_n is an LSTM's; this run is gru"),
         ("x", "a name is not bound: x (column 1); give it a value: --set x=VALUE (the run's tensors are h_0, h_n"),
-        ("n_layers", "give it a value: --set n_layers=1 (the run's"),  # the run's num_layers offered
+        ("n_layer + x", "these names are not bound: n_layer (column 1), x (column 11)"),
         ("", "an expression is needed"),
     ],
 )

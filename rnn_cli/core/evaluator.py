@@ -59,6 +59,9 @@ class Evaluator:
     """Computes a checked tree's value. The scalar semantics are here; ``--expr`` adds tensors in
     a subclass (its attributes, methods, indexing and arithmetic)."""
 
+    #: How to go on after a value is refused, where the message does not say already.
+    WAY_ON = "; write the value itself, or a name given with --set NAME=VALUE"
+
     def __init__(self, source: Source, scope: Scope, *, max_whole: int = MAX_WHOLE) -> None:
         self.source, self.scope, self.max_whole = source, scope, max_whole
         #: The node whose call may make a constructor (--module's own call), if any.
@@ -68,7 +71,8 @@ class Evaluator:
         return self.value(self.source.tree)
 
     def refuse(self, node: ast.AST, why: str) -> BadInput:
-        return self.source.refuse(node, why)
+        way_on = "" if "--set" in why or "(...)" in why else self.WAY_ON
+        return self.source.refuse(node, why + way_on)
 
     def value(self, node: ast.AST) -> Any:
         handler: Callable[[Any], Any] = getattr(self, f"value_{type(node).__name__}")

@@ -73,7 +73,11 @@ def prepare(
     check_work(config, n, longest, tokens, width, max_work, names)
     if expressions:
         parsed = parse_expressions(
-            expressions, config=config, bindings=given.facts.bindings if given else None, option=name["expressions"]
+            expressions,
+            config=config,
+            bindings=given.facts.bindings if given else None,
+            option=name["expressions"],
+            sizes=(n, longest),
         )
         given = with_expressions(given, parsed, max_memory - estimate, name)
     return Plan(config, run_input, tokenizer, traced, module, timed, given=given)

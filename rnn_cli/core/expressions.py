@@ -37,7 +37,7 @@ from .functions import FUNCTION_NAMES, Function, Scope
 from .language import Namespace, Source, read, shown
 from .provenance import Origin, trace
 from .result import Idiom, NamedWords, named_words
-from .settings import ALIASES, BY_FIELD
+from .settings import ALIASES
 
 if TYPE_CHECKING:
     import torch
@@ -120,6 +120,8 @@ class Expression:
     #: Its place among the --expr given, from 1, for messages.
     number: int = 1
     source: Source | None = field(default=None, compare=False, repr=False)
+    #: The run's own names it reads (``num_layers``, ``n_layers``...), and their values.
+    run_names: tuple[tuple[str, str, Any], ...] = ()
 
 
 def parse_expressions(
@@ -128,9 +130,11 @@ def parse_expressions(
     config: Config,
     bindings: Bindings | None = None,
     option: str = "--expr",
+    sizes: tuple[int, int] | None = None,
 ) -> tuple[Expression, ...]:
     """Each text read in the language, or BadInput naming the column of what is not in it (and
-    every name that is not bound)."""
+    every name that is not bound). ``sizes`` (the batch, the longest word) bind the run's own
+    names: ``batch_size``, ``seq_len`` beside the settings (``num_layers``, ``n_layers``...)."""
     available = {"output", "h_n", "h_0", "lengths", "input"}
     if config.cell == "lstm":
         available |= {"c_n", "c_0"}
@@ -141,27 +145,40 @@ def parse_expressions(
     for number, text in enumerate(texts, start=1):
         where = f"{option} {text.strip()[:40]!r}" if len(texts) == 1 else f"{option} {number} ({text.strip()[:40]!r})"
         source = read(text, where, max_text=MAX_TEXT)
-        checker = _Checker(source, _scope(bound, dict.fromkeys(available)), available, config)
-        check(checker, hints=_hints(config))
-        parsed.append(Expression(text.strip(), source.tree, frozenset(checker.names), number, source))
+        own = run_names(config, sizes)
+        checker = _Checker(source, _scope(bound, dict.fromkeys(available), own), available, config)
+        check(checker)
+        used = tuple((name, *own[name]) for name in sorted(checker.run_names))
+        parsed.append(Expression(text.strip(), source.tree, frozenset(checker.names), number, source, used))
     return tuple(parsed)
 
 
-def _scope(bindings: Bindings, tensors: Mapping[str, Any]) -> Scope:
+def run_names(config: Config, sizes: tuple[int, int] | None) -> dict[str, tuple[str, Any]]:
+    """The run's own numbers an expression may name, as torch's constructor names them and as
+    people do (``ALIASES``: ``n_layers``, ``layers``, ``hidden``), each with the setting it is."""
+    values: dict[str, Any] = {
+        "num_layers": config.num_layers,
+        "hidden_size": config.hidden_size,
+        "input_size": config.input_size,
+        "proj_size": config.proj_size,
+        "bidirectional": config.bidirectional,
+        "num_directions": config.directions,
+    }
+    if sizes is not None:
+        values |= {"batch_size": sizes[0], "seq_len": sizes[1]}
+    named = {name: (name, value) for name, value in values.items() if value is not None}
+    named |= {alias: (target, values[target]) for alias, target in ALIASES.items() if values.get(target) is not None}
+    return named
+
+
+def _scope(bindings: Bindings, tensors: Mapping[str, Any], own: Mapping[str, tuple[str, Any]] | None = None) -> Scope:
     """The names of an expression: the run's tensors first (a --set of the same name is refused
-    where it is used), then --set's, then torch and the number functions."""
+    where it is used), then --set's, then the run's own numbers, torch and the number functions."""
     scope = bindings.scope(tensors)
     scope.builtins = {name: scope.builtins[name] for name in NUMBER_FUNCTIONS}
     scope.builtins["torch"] = Namespace("torch", {name: _TorchFunction(name) for name in FUNCTIONS})
+    scope.builtins |= {name: value for name, (_, value) in (own or {}).items() if name not in scope.builtins}
     return scope
-
-
-def _hints(config: Config) -> dict[str, Any]:
-    """The run's settings under torch's names and people's, for a ``--set`` suggestion: an
-    unbound ``n_layers`` is offered the run's num_layers."""
-    values = {name: getattr(config, name) for name in BY_FIELD if name in {"num_layers", "hidden_size", "input_size"}}
-    values |= {alias: values[target] for alias, target in ALIASES.items() if target in values}
-    return values
 
 
 class _Checker(Checker):
@@ -171,6 +188,8 @@ class _Checker(Checker):
         super().__init__(source, scope)
         self.available, self.config = available, config
         self.names: set[str] = set()
+        #: The run's own names it reads, where no --set binds them.
+        self.run_names: set[str] = set()
 
     def way_on(self) -> str:
         return "; an expression reads the run's tensors with indexing, methods and torch's functions"
@@ -181,7 +200,7 @@ class _Checker(Checker):
     def name(self, path: tuple[Any, ...], node: ast.AST, called: bool) -> None:
         root = path[0]
         if root in self.available:
-            if len(path) == 1 and root in self.scope.bound:
+            if len(path) == 1 and (root,) in self.scope.bound:
                 raise self.refuse(node, f"{root} is the run's tensor here and a --set name: rename the --set")
             self.names.add(root)
             return
@@ -190,6 +209,9 @@ class _Checker(Checker):
             raise self.refuse(node, f"{root} is {what}; this run is {self.config.cell}")
         if root == "torch" and len(path) == 1:
             raise self.refuse(node, "torch is written before one of its functions: torch.cat(...), torch.arange(...)")
+        own = root in self.scope.builtins and root not in (*NUMBER_FUNCTIONS, "torch")
+        if len(path) == 1 and (root,) not in self.scope.bound and own:
+            self.run_names.add(root)
         if called and not self.scope.resolves(path):
             calls = ", ".join(f"{n}(...)" for n in NUMBER_FUNCTIONS)
             raise self.refuse(
@@ -475,8 +497,10 @@ def user_idioms(
         where = f"{option} {expression.text[:40]!r}" if len(expressions) == 1 else f"{option} {expression.number}"
         source = replace(expression.source, where=where)
 
-        def run(tensors: Mapping[str, Any], budget: int = left, source: Source = source) -> Any:
-            return _TensorEvaluator(source, _scope(bound, tensors), budget).run()
+        own = {name: (setting, value) for name, setting, value in expression.run_names}
+
+        def run(tensors: Mapping[str, Any], budget: int = left, source: Source = source, own: Any = own) -> Any:
+            return _TensorEvaluator(source, _scope(bound, tensors, own), budget).run()
 
         try:
             value = run(env)
@@ -523,7 +547,8 @@ def _idiom(
     facts: Mapping[str, object] | None = None,
     value: float | None = None,
 ) -> Idiom:
-    return Idiom(expression.text, shape, final_state, error, kind, facts or {}, value, topic="user", user=True)
+    facts = {**(facts or {}), "run_names": expression.run_names}
+    return Idiom(expression.text, shape, final_state, error, kind, facts, value, topic="user", user=True)
 
 
 #: An arrangement of one layer's final state: (layer, how): ``both`` (forward half first, or

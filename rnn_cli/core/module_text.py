@@ -36,14 +36,7 @@ RUN_DTYPES = {"float32": "float32", "float": "float32", "float64": "float64", "d
 def parse_module(text: str, bindings: Bindings | None = None) -> dict[str, Any]:
     """The constructor's settings by torch's names, with ``cell`` for the class."""
     source = read(text, "--module", statement=True, max_text=MAX_TEXT)
-    call = source.tree
-    if not isinstance(call, ast.Call):
-        raise source.refuse(call, f"write the constructor as a call, e.g. nn.LSTM(4, 8); got {source.segment(call)}")
-    if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Call):
-        inner = source.segment(call.func.value)
-        raise source.refuse(
-            call.func, f"write the constructor alone, {inner}: .{call.func.attr}(...) after it is not read"
-        )
+    call, after = _unwrapped(source, source.tree)
     path = reference(call.func)
     if path is not None and path[:-1] in PREFIXES and path[-1] not in CLASSES:
         raise source.refuse(call.func, f"--module takes nn.RNN, nn.LSTM or nn.GRU, not {spelled(path)}")
@@ -61,7 +54,42 @@ def parse_module(text: str, bindings: Bindings | None = None) -> dict[str, Any]:
         raise source.refuse(call.func, f"--module takes nn.RNN, nn.LSTM or nn.GRU, not {named}{what}{hint}")
     made = evaluator.value(call)
     assert isinstance(made, Constructor)
-    return _settings(source, made)
+    settings = _settings(source, made)
+    for method, node, args in after:
+        _apply(source, settings, method, node, [evaluator.value(a) for a in args])
+    return settings
+
+
+#: Methods people chain after a constructor (``.to(device)``): read, those that change the
+#: dtype applied, the rest (where it runs, its mode) left to the run's own options.
+AFTER = {"to", "cuda", "cpu", "float", "double", "train", "eval", "requires_grad_"}
+
+
+def _unwrapped(source: Source, node: ast.expr) -> tuple[ast.Call, list[tuple[str, ast.AST, list[ast.expr]]]]:
+    """The constructor's call, and the methods chained after it, in order."""
+    after: list[tuple[str, ast.AST, list[ast.expr]]] = []
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call):
+        name = node.func.attr
+        if name in ("half", "bfloat16"):
+            raise source.refuse(node.func, f".{name}() makes a 16-bit module; rnn-shapes runs float32 and float64")
+        if name not in AFTER or node.keywords:
+            inner = source.segment(node.func.value)
+            raise source.refuse(node.func, f"write the constructor alone, {inner}: .{name}(...) after it is not read")
+        after.insert(0, (name, node.func, list(node.args)))
+        node = node.func.value
+    if not isinstance(node, ast.Call):
+        raise source.refuse(node, f"write the constructor as a call, e.g. nn.LSTM(4, 8); got {source.segment(node)}")
+    return node, after
+
+
+def _apply(source: Source, settings: dict[str, Any], method: str, node: ast.AST, args: list[Any]) -> None:
+    """A chained method's effect on the settings: .double() and .to(torch.float64) set the dtype."""
+    dtype = {"float": "float32", "double": "float64"}.get(method)
+    if method == "to":
+        found = [a for a in args if isinstance(a, Dtype)]
+        dtype = _dtype(found[0], f"{source.at(node)}: .to", source) if found else None
+    if dtype is not None:
+        settings["dtype"] = dtype
 
 
 def _settings(source: Source, made: Constructor) -> dict[str, Any]:

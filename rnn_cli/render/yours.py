@@ -3,6 +3,8 @@ header), and their own expressions (``--expr``) with the idioms' checks."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
@@ -71,6 +73,13 @@ def expressions_section(result: Result, max_rows: int) -> Group | None:
         if idiom.error:
             said = "torch: " if idiom.kind == "user_error" else "not run: "
             lines.append(Text.assemble((said, "bold red"), (visible(idiom.error), "red")))
+        named = cast("tuple[tuple[str, str, object], ...]", idiom.facts.get("run_names") or ())
+        if named:
+            said = ", ".join(
+                f"{name} = {value}" + (f" (the run's {setting})" if setting != name else "")
+                for name, setting, value in named
+            )
+            lines.append(Text(f"from the run: {said}; --set gives another value", style="dim"))
         sentence = note(idiom)
         lines.append(
             Text(visible(sentence if idiom.value is None or idiom.shape != () else f"{idiom.value:.6g}: {sentence}"))
