@@ -10,6 +10,9 @@ from .model import AxisFact, Cause, Diagnosis, diagnosis, module_params, on_meta
 from .steps import Reproduction, Statement
 from .wordings import Kind
 
+#: The most layers a reproduction builds: each is a Python object with parameters, so a
+#: message's 200,000 rows would take minutes to build even on the meta device.
+MAX_LIVE_LAYERS = 256
 #: What the index after ``hidden`` says: none, an RNN's or GRU's h_0; [0] an LSTM's h_0; [1] its c_0.
 STATES: dict[str | None, tuple[Kind, str]] = {
     None: ("hidden_size", "h_0"),
@@ -99,7 +102,8 @@ def _reproduction(cell: str, which: str | None, expected: list[int], got: list[i
     statements += [assign(name, zeros(*shape, meta=meta)) for name, shape in given]
     state = Ref("h_0") if which is None else (Ref("h_0"), Ref("c_0"))
     statements.append(Statement(Call("rnn", (Ref("x"), state))))
-    unavailable = "too_large" if too_big(*expected, *got) else ("no_rows" if rows < 1 else None)
+    unavailable = "too_large" if too_big(*expected, *got) or rows > MAX_LIVE_LAYERS else None
+    unavailable = "no_rows" if rows < 1 else unavailable
     return Reproduction(
         statements, utils=("pack_padded_sequence",) if packed else (), meta=meta, unavailable=unavailable
     )
