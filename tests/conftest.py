@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import pty
@@ -12,7 +14,9 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -93,11 +97,49 @@ def strict_loads(text: str) -> Any:
     return json.loads(text, parse_constant=_refuse)
 
 
+@functools.cache
+def prefork_bin() -> Path:
+    """The directory of this worker's ``rnn-shapes`` client (tests/prefork.py), its server
+    started on first use: real processes, forked from a parent that imported torch once."""
+    from prefork import write_client
+
+    directory = Path(tempfile.mkdtemp(prefix="rnn-shapes-prefork-"))
+    path = str(directory / "server")
+    log = open(directory / "server.log", "wb")  # noqa: SIM115  # the server's own, for as long as it runs
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "prefork.py"), path],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    atexit.register(_end, server, directory)
+    deadline = time.monotonic() + 300  # torch's import, on a machine as busy as a test run makes it
+    while not os.path.exists(path):
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the prefork server did not start: " + (directory / "server.log").read_text())
+        time.sleep(0.05)
+    write_client(directory, path)
+    return directory
+
+
+def _end(process: subprocess.Popen[bytes], directory: Path) -> None:
+    """The prefork server gone, with its children and its directory, as the worker ends."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
 def run_shell(
-    script: str, env: dict[str, str], *, merge_stderr: bool = False, timeout: float = 300
+    script: str, env: dict[str, str], *, merge_stderr: bool = False, timeout: float = 300, fresh: bool = False
 ) -> subprocess.CompletedProcess[bytes]:
     """Run a bash line as a user types it, ``pipefail`` on; a timed-out or interrupted test
-    kills the whole pipeline (its own session), so no process outlives the test."""
+    kills the whole pipeline (its own session), so no process outlives the test. ``rnn-shapes``
+    in it is a real process forked from a parent with torch imported (``prefork_bin``), or a
+    fresh interpreter with ``fresh``."""
+    if not fresh:
+        env = {**env, "PATH": f"{prefork_bin()}:{env.get('PATH', os.defpath)}"}
     bash = subprocess.Popen(
         ["bash", "-o", "pipefail", "-c", script],
         stdout=subprocess.PIPE,
@@ -115,13 +157,15 @@ def run_shell(
 
 
 def run_process(
-    *args: str, input: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str, input: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 120, fresh: bool = False
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run the real console script's code in a fresh interpreter, as a shell would."""
+    """Run the real console script's code in a real process, as a shell would: forked from a
+    parent with torch imported (``prefork_bin``), or with ``fresh`` a new interpreter."""
     full_env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
     full_env.update({"COLUMNS": "160", **(env or {})})
+    command = [sys.executable, "-m", "rnn_cli"] if fresh else [str(prefork_bin() / "rnn-shapes")]
     return subprocess.run(
-        [sys.executable, "-m", "rnn_cli", *args],
+        [*command, *args],
         input=input if input is not None else b"",
         capture_output=True,
         env=full_env,
@@ -146,10 +190,12 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
 
 
 def run_on_terminal(
-    *args: str, env: dict[str, str], rows: int = 24, columns: int = 80, cwd: Path | None = None
+    *args: str, env: dict[str, str], rows: int = 24, columns: int = 80, cwd: Path | None = None, fresh: bool = False
 ) -> tuple[bytes, int]:
     """Run the console script's code in a pseudo-terminal of ``columns`` x ``rows`` (stdin and
     stdout both on it, as a person's shell has them): what the terminal showed, and the exit status.
+    A process forked from a parent with torch imported (``prefork_bin``), or with ``fresh`` a new
+    interpreter (one that makes the terminal its controlling terminal, as the explorer needs).
 
     The environment's own colour, width and pager settings are left out; ``env`` sets what a test needs.
     """
@@ -158,8 +204,9 @@ def run_on_terminal(
     dropped = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "PAGER", "RNN_SHAPES_PAGER")
     full_env = {k: v for k, v in os.environ.items() if k not in dropped}
     full_env.update({"TERM": "xterm-256color", **env})
+    command = [sys.executable, "-m", "rnn_cli"] if fresh else [str(prefork_bin() / "rnn-shapes")]
     process = subprocess.Popen(
-        [sys.executable, "-m", "rnn_cli", *args],
+        [*command, *args],
         stdin=follower,
         stdout=follower,
         stderr=subprocess.PIPE,

@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import typer
 from conftest import INSTALL, invoke, require_client, run_shell
@@ -104,6 +105,17 @@ def units(found: Iterable[Block]) -> list[tuple[Block, ...]]:
     for block in found:
         grouped.setdefault(block.key, []).append(block)
     return [tuple(group) for group in grouped.values()]
+
+
+def marked(found: list[tuple[Block, ...]]) -> list[Any]:
+    """Each unit as a test parameter, marked ``process`` where a shell block runs real processes
+    (the others run the tool in process)."""
+    import pytest
+
+    return [
+        pytest.param(unit, marks=pytest.mark.process) if any(block.kind == "shell" for block in unit) else unit
+        for unit in found
+    ]
 
 
 def unit_id(unit: tuple[Block, ...]) -> str:

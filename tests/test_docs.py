@@ -24,6 +24,7 @@ from examples import (
     all_blocks,
     check,
     check_tables,
+    marked,
     relative,
     unchecked_fences,
     unit_id,
@@ -62,8 +63,7 @@ PICTURES = {
 }
 
 
-@pytest.mark.process
-@pytest.mark.parametrize("unit", UNITS, ids=unit_id)
+@pytest.mark.parametrize("unit", marked(UNITS), ids=unit_id)
 def test_every_example_in_the_docs_is_real_output(unit: tuple[Block, ...], request: pytest.FixtureRequest) -> None:
     check(unit, update=bool(request.config.getoption("--update-golden")))
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import assert_refused, invoke, invoke_json, run_shell, strict_loads
+from conftest import assert_refused, invoke, invoke_json, prefork_bin, run_shell, strict_loads
 
 from rnn_cli.core.budget import estimate_from
 from rnn_cli.core.config import Config
@@ -28,14 +28,19 @@ from rnn_cli.core.errors import BadInput
 from rnn_cli.core.explore import explore
 from rnn_cli.render.console import MAX_WIDTH
 
-CLI = [sys.executable, "-m", "rnn_cli"]
+#: A fresh interpreter: for what is about the process's start, its signals or its own memory.
+FRESH = [sys.executable, "-m", "rnn_cli"]
 ENV = {**{k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}, "COLUMNS": "80"}
+
+
+def _cli() -> list[str]:
+    """The real command, a process forked from a parent with torch imported (conftest.prefork_bin)."""
+    return [str(prefork_bin() / "rnn-shapes")]
 
 
 def _shell(script: str) -> subprocess.CompletedProcess[bytes]:
     """A user's shell line, with ``R`` standing for the real command."""
-    command = " ".join(f"'{part}'" for part in CLI)
-    return run_shell(script.replace("R ", command + " "), ENV)
+    return run_shell(script.replace("R ", "rnn-shapes "), ENV)
 
 
 def _one_line(stderr: bytes | str) -> str:
@@ -61,7 +66,9 @@ def _fed_in_pieces(args: list[str], pieces: list[bytes]) -> subprocess.Completed
     process finds the pipe empty, but not at its end."""
     read_end, write_end = os.pipe()
     os.set_blocking(read_end, False)
-    process = subprocess.Popen([*CLI, *args], stdin=read_end, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    process = subprocess.Popen(
+        [*_cli(), *args], stdin=read_end, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV
+    )
     try:
         for piece in pieces:
             while _unread(read_end) and process.poll() is None:  # the process has not read it all yet
@@ -119,7 +126,7 @@ def test_descriptors_are_written_in_place_and_an_early_reader_is_no_error(tmp_pa
     os.close(read_end)  # the reader left before the first byte
     try:
         proc = subprocess.run(
-            [*CLI, "hi", "--svg", f"/dev/fd/{file_fd}", "--html", f"/dev/fd/{gone}"],
+            [*FRESH, "hi", "--svg", f"/dev/fd/{file_fd}", "--html", f"/dev/fd/{gone}"],  # fds of its own
             pass_fds=(file_fd, gone),
             capture_output=True,
             env=ENV,
@@ -310,8 +317,8 @@ def test_a_run_at_its_memory_limit_stays_under_it_over_torchs_baseline() -> None
     refused = invoke(*args, "--max-memory", "1")
     estimate = float(re.search(r"needs about ([0-9.]+) MiB", refused.stderr).group(1))  # type: ignore[union-attr]
     limit = f"{int(estimate) + 1}M"
-    tiny = subprocess.Popen([*CLI, "hi", "--json", "--no-values"], stdout=subprocess.DEVNULL, env=ENV)
-    big = subprocess.Popen([*CLI, *args, "--max-memory", limit], stdout=subprocess.DEVNULL, env=ENV)
+    tiny = subprocess.Popen([*FRESH, "hi", "--json", "--no-values"], stdout=subprocess.DEVNULL, env=ENV)
+    big = subprocess.Popen([*FRESH, *args, "--max-memory", limit], stdout=subprocess.DEVNULL, env=ENV)
     baseline, peak = _vm_hwm_mib(tiny), _vm_hwm_mib(big)
     assert tiny.wait() == 0 and big.wait() == 0
     assert peak - baseline <= estimate + 1, (peak, baseline, estimate)
@@ -419,7 +426,7 @@ def test_every_terminating_signal_during_an_export_leaves_no_temporary(tmp_path:
 def test_a_signal_the_parent_ignores_stays_ignored() -> None:
     """nohup's SIGHUP: ignored, and the batch goes on to its last line."""
     process = subprocess.Popen(
-        ["nohup", *CLI, "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ENV
+        ["nohup", *FRESH, "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ENV
     )
     assert process.stdin and process.stdout
     process.stdin.write(b"{}\n")  # an error object: answered without torch

@@ -7,11 +7,10 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import assert_refused, invoke, invoke_json, run_on_terminal
+from conftest import assert_refused, invoke, invoke_json, prefork_bin, run_on_terminal
 
 from rnn_cli import explore
 from rnn_cli.render.sections import FIRST_SCREEN, SECTIONS
@@ -124,6 +123,6 @@ def test_a_pipe_is_never_paged(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     env.update({"RNN_SHAPES_PAGER": f"cat > {paged}", "COLUMNS": "80"})
     proc = subprocess.run(
-        [sys.executable, "-m", "rnn_cli", *SEED, "--all"], capture_output=True, env=env, timeout=60, check=False
+        [str(prefork_bin() / "rnn-shapes"), *SEED, "--all"], capture_output=True, env=env, timeout=60, check=False
     )
     assert proc.returncode == 0 and b"Parameters" in proc.stdout and not paged.exists()

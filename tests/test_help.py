@@ -47,6 +47,8 @@ def test_every_declared_option_is_in_exactly_one_panel() -> None:
         ]
         holding = [panel for panel in holding if panel != "Examples"]
         assert holding == [spec.panel], (name, holding)
+    every = "\n".join(panels.values())
+    assert "--cell <rnn|lstm|gru>" in every and "--padding <auto|packed|zeros>" in every  # choices from their types
 
 
 def test_the_examples_are_commands_of_this_tool() -> None:

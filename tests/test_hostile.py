@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import assert_refused, invoke, invoke_json, run_process, strict_loads
+from conftest import assert_refused, invoke, invoke_json, prefork_bin, run_process, strict_loads
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -74,7 +74,8 @@ def test_json_keeps_the_exact_text_escaped() -> None:
 
 @pytest.mark.process
 def test_arguments_that_are_not_utf8_are_named() -> None:
-    proc = subprocess.run([sys.executable, "-m", "rnn_cli", b"ok", b"h\xffi"], capture_output=True, check=False)
+    client = bytes(prefork_bin() / "rnn-shapes")
+    proc = subprocess.run([client, b"ok", b"h\xffi"], capture_output=True, check=False)
     assert proc.returncode == 2
     assert proc.stderr.decode() == "rnn-shapes: error: argument 2 is not valid UTF-8 (at character 2)\n"
 

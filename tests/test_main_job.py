@@ -72,7 +72,7 @@ def test_parameters_in_named_parameters_order() -> None:
 
 @pytest.mark.process
 def test_same_arguments_give_byte_identical_json_in_any_process() -> None:
-    a = run_process(*WORDS, "--json")
+    a = run_process(*WORDS, "--json", fresh=True)  # its own interpreter: its own hash seed
     b = invoke(*WORDS, "--json")
     assert a.returncode == 0 and a.stdout.decode() == b.stdout
     assert invoke(*WORDS, "--json", "--seed", "1").stdout != b.stdout

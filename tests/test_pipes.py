@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +11,22 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import invoke, invoke_json, require_client, run_on_terminal, run_process, run_shell, strict_loads
+from conftest import (
+    invoke,
+    invoke_json,
+    prefork_bin,
+    require_client,
+    run_on_terminal,
+    run_process,
+    run_shell,
+    strict_loads,
+)
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-CLI = f'"{sys.executable}" -m rnn_cli'
+#: The command in a shell line: on the PATH run_shell gives, a process forked from a parent
+#: with torch imported (conftest.prefork_bin).
+CLI = "rnn-shapes"
 BIN = str(Path(sys.executable).parent)
 
 
@@ -37,21 +47,6 @@ def test_words_from_stdin_through_jq() -> None:
     proc = shell(f"printf 'hello eolll\\nlleel\\n' | {CLI} --hidden 2 --json | jq -c .tensors.output.shape")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "[3,5,2]\n"
-
-
-@pytest.mark.process
-def test_the_readme_loop_over_hidden_sizes() -> None:
-    require_client("jq")  # the script writes its requests and reads the answers with jq
-    proc = shell(f"{ROOT / 'examples' / 'hidden_sizes.sh'} hello eolll lleel")
-    assert proc.returncode == 0, proc.stderr
-    rows = [line.split("\t") for line in proc.stdout.splitlines()]
-    assert rows[0] == ["hidden", "output", "h_n", "parameters"]
-    assert rows[1:] == [
-        ["1", "3x5x1", "1x3x1", "7"],
-        ["2", "3x5x2", "1x3x2", "16"],
-        ["4", "3x5x4", "1x3x4", "40"],
-        ["8", "3x5x8", "1x3x8", "112"],
-    ]
 
 
 def test_words_from_stdin_in_process() -> None:
@@ -185,7 +180,7 @@ def test_batch_survives_hostile_lines() -> None:
 def test_batch_streams_one_line_at_a_time() -> None:
     """A consumer gets each answer before it sends the next request."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "rnn_cli", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        [str(prefork_bin() / "rnn-shapes"), "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
     )
     assert process.stdin and process.stdout
     try:
@@ -277,16 +272,18 @@ def test_non_finite_values_become_null_and_are_counted(monkeypatch: pytest.Monke
 
 @pytest.mark.process
 def test_utf8_on_stdout_whatever_the_locale() -> None:
-    proc = run_process("héllo", "왜", "--json", env={"LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": "latin-1"})
+    env = {"LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": "latin-1"}  # read as the interpreter starts
+    proc = run_process("héllo", "왜", "--json", env=env, fresh=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.decode("utf-8"))["words"] == ["héllo", "왜"]
-    tables = run_process("héllo", "왜", env={"LC_ALL": "C", "PYTHONIOENCODING": "ascii"})
+    tables = run_process("héllo", "왜", env={"LC_ALL": "C", "PYTHONIOENCODING": "ascii"}, fresh=True)
     assert tables.returncode == 0 and "héllo".encode() in tables.stdout
 
 
 @pytest.mark.process
 def test_library_warnings_never_reach_stdout() -> None:
-    proc = run_process("hello", "--cell", "lstm", "--proj-size", "1", "--json", env={"PYTHONWARNINGS": "always"})
+    env = {"PYTHONWARNINGS": "always"}  # read as the interpreter starts
+    proc = run_process("hello", "--cell", "lstm", "--proj-size", "1", "--json", env=env, fresh=True)
     assert proc.returncode == 0
     strict_loads(proc.stdout.decode())
 
@@ -324,24 +321,6 @@ def test_a_reader_that_closes_the_pipe_early_ends_it_quietly(mode: list[str], tm
     proc = shell(f'{CLI} {" ".join(mode)} {source} | head -c 100 > /dev/null; echo "status=${{PIPESTATUS[0]}}"')
     assert proc.stdout.strip() == "status=0", proc.stderr
     assert proc.stderr == ""
-
-
-@pytest.mark.process
-def test_ctrl_c_is_exit_130() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rnn_cli", "--batch"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert process.stdin and process.stdout and process.stderr
-    process.stdin.write(b'{"words": ["ab"]}\n')
-    process.stdin.flush()
-    assert json.loads(process.stdout.readline())["words"] == ["ab"]  # now waiting for the next line
-    process.send_signal(signal.SIGINT)
-    process.wait(timeout=60)
-    assert process.returncode == 130
-    assert b"Traceback" not in process.stderr.read()
 
 
 def test_shell_completion_offers_the_declared_choices() -> None:

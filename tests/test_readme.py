@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from examples import DOCS, QUICK_START, README, ROOT, Block, all_blocks, blocks, check, unit_id, units
+from examples import DOCS, QUICK_START, README, ROOT, Block, all_blocks, blocks, check, marked, unit_id, units
 
 TEXT = README.read_text(encoding="utf-8")
 #: Units with a README block: run here (a unit shared with the manual's pages checks them too).
@@ -32,8 +32,7 @@ def test_the_readme_has_every_kind_of_example() -> None:
     assert {block.kind for block in blocks(README)} >= {"section", "shell"}
 
 
-@pytest.mark.process
-@pytest.mark.parametrize("unit", UNITS, ids=unit_id)
+@pytest.mark.parametrize("unit", marked(UNITS), ids=unit_id)
 def test_every_example_in_the_readme_is_real_output(unit: tuple[Block, ...], request: pytest.FixtureRequest) -> None:
     check(unit, update=bool(request.config.getoption("--update-golden")))
 

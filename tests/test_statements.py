@@ -58,8 +58,9 @@ def test_random_tokens_claim_no_order_of_appearance() -> None:
 
 # -- 2. the parameters table at 80 columns ---------------------------------------------------------
 
+#: The modules whose parameters are tabled; the table is the module's alone, so the batch is small.
 MODULES = {
-    "lstm": ("--module", "nn.LSTM(300, 512, num_layers=2, batch_first=True)", "--batch-size", "64", "--seq-len", "100"),
+    "lstm": ("--module", "nn.LSTM(300, 512, num_layers=2, batch_first=True)", "--batch-size", "2", "--seq-len", "3"),
     "bidirectional projected": (
         "--module",
         "nn.LSTM(300, 512, num_layers=2, bidirectional=True, proj_size=100, batch_first=True)",

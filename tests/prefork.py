@@ -1,0 +1,200 @@
+"""Real rnn-shapes processes without a fresh torch import each: a parent that has torch and
+rnn_cli imported forks one child per command.
+
+A test that runs ``rnn-shapes`` (a shell line, a pipe into jq, a closed stdout) needs a real
+process: real file descriptors, a real exit status, real signals. It does not need a new
+interpreter that imports torch again (1.2 to 1.6 s each, about 120 times a suite). So each
+pytest worker starts one server (``serve``), which imports torch and rnn_cli once and waits on
+a Unix socket; ``rnn-shapes`` on the tests' PATH is a small client (``CLIENT``) that sends the
+server its argv, environment, working directory, the signals its parent ignores, and its own
+standard streams as file descriptors (SCM_RIGHTS). The server forks; the child takes those
+descriptors as 0, 1 and 2, that directory, that environment, those signals, and runs the
+console script's ``main``; its exit status (or the signal that ended it) goes back to the
+client, which ends the same way. A signal sent to the client is passed to the child, and a
+client that dies takes its child with it.
+
+Tests about a process's start (torch not imported for ``--help``, Ctrl-C while torch loads,
+a locale at interpreter start, peak memory) run a fresh interpreter instead: ``fresh=True``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+#: Signals the client passes on to its child, and records as ignored when its parent ignores them.
+SIGNALS = [
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGPIPE")
+    if hasattr(signal, name)
+]
+#: The largest request: argv and the environment (a hostile test passes arguments of 100 KB).
+MAX_REQUEST = 4 << 20
+
+#: The client, run as ``rnn-shapes``: -S, so it starts in milliseconds (no site, no torch).
+CLIENT = """#!{python} -S
+import json, os, signal, socket, sys
+fds, closed = [], []
+for fd in (0, 1, 2):
+    try:
+        os.fstat(fd)
+        fds.append(fd)
+    except OSError:
+        closed.append(fd)
+wanted = {signals!r}
+ignored = [s for s in wanted if signal.getsignal(s) == signal.SIG_IGN]
+request = {{"argv": sys.argv, "env": dict(os.environ), "cwd": os.getcwd(), "closed": closed, "ignored": ignored}}
+data = json.dumps(request, ensure_ascii=True).encode()
+client = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, len(data) + 4096)
+client.connect({path!r})
+socket.send_fds(client, [data], fds)
+pid = int(client.recv(64))
+for s in wanted:
+    if s not in ignored and s != signal.SIGPIPE:
+        signal.signal(s, lambda number, frame: os.kill(pid, number))
+while True:
+    try:
+        status = json.loads(client.recv(256))
+        break
+    except InterruptedError:
+        continue
+if status["signal"]:
+    signal.signal(status["signal"], signal.SIG_DFL)
+    os.kill(os.getpid(), status["signal"])
+sys.exit(status["code"])
+"""
+
+
+def write_client(directory: Path, path: str) -> Path:
+    """``directory/rnn-shapes``, the client of the server at ``path``."""
+    client = directory / "rnn-shapes"
+    client.write_text(CLIENT.format(python=sys.executable, signals=[int(s) for s in SIGNALS], path=path))
+    client.chmod(0o755)
+    return client
+
+
+def serve(path: str) -> None:
+    """Import what a run imports, then fork a child per request, forever."""
+    import gc
+
+    import torch  # the point: once, here
+    import torch.nn.utils.rnn  # noqa: F401
+
+    from rnn_cli import entry  # noqa: F401
+    from rnn_cli.cli import dispatch, program  # noqa: F401
+    from rnn_cli.core import explore, run  # noqa: F401
+    from rnn_cli.render import json_doc, report  # noqa: F401
+
+    gc.collect()
+    gc.freeze()  # what the children inherit is never walked again: fewer pages copied
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(path + ".tmp")
+    listener.listen(256)
+    os.rename(path + ".tmp", path)  # ready: the tests wait for the name
+    _loop(listener)
+
+
+def _loop(listener: socket.socket) -> None:
+    """Accept requests, fork their children, report each child's end to its client."""
+    children: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (pid, its client)
+    clients: dict[int, int] = {}  # a client's fileno -> its child's pidfd
+    while True:
+        waiting: list[Any] = [listener, *children, *clients]
+        readable, _, _ = select.select(waiting, [], [])
+        for ready in readable:
+            if ready is listener:
+                _start(listener, children, clients)
+            elif ready in children:
+                pid, client = children.pop(ready)
+                clients.pop(client.fileno(), None)
+                _, status = os.waitpid(pid, 0)
+                code = os.waitstatus_to_exitcode(status)
+                with contextlib.suppress(OSError):
+                    client.send(json.dumps({"code": max(code, 0), "signal": max(-code, 0)}).encode())
+                client.close()
+                os.close(ready)
+            elif ready in clients:  # the client went away first: its child goes too
+                pidfd = clients.pop(ready)
+                pid, client = children[pidfd]
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def _start(listener: socket.socket, children: dict[int, Any], clients: dict[int, int]) -> None:
+    client, _ = listener.accept()
+    data, fds, _, _ = socket.recv_fds(client, MAX_REQUEST, 3)
+    request = json.loads(data)
+    pid = os.fork()
+    if pid == 0:
+        listener.close()
+        for pidfd, (_, other) in children.items():
+            os.close(pidfd)
+            other.close()
+        _child(request, fds, client)
+    for fd in fds:
+        os.close(fd)
+    pidfd = os.pidfd_open(pid)
+    children[pidfd] = (pid, client)
+    clients[client.fileno()] = pidfd
+    client.send(str(pid).encode())
+
+
+def _child(request: dict[str, Any], fds: list[int], client: socket.socket) -> None:
+    """Become the command: its streams, directory, environment, signals, then its main."""
+    client.close()
+    given = iter(fds)
+    for fd in (0, 1, 2):
+        if fd in request["closed"]:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            continue
+        source = next(given)
+        os.dup2(source, fd)
+        if source > 2:
+            os.close(source)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.argv = request["argv"]
+    fresh: dict[int, Any] = {signal.SIGINT: signal.default_int_handler, signal.SIGPIPE: signal.SIG_IGN}
+    for s in SIGNALS:  # as a fresh interpreter has them, then what the parent ignored
+        signal.signal(s, signal.SIG_IGN if s in request["ignored"] else fresh.get(s, signal.SIG_DFL))
+    code = _run()
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def _run() -> int:
+    """The console script's main, with the interpreter's own handling of how it ends."""
+    import traceback
+
+    from rnn_cli.entry import main
+
+    try:
+        main()
+    except SystemExit as end:
+        if end.code is None:
+            return 0
+        if isinstance(end.code, int):
+            return end.code
+        print(end.code, file=sys.stderr)
+        return 1
+    except BaseException:
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
