@@ -14,7 +14,7 @@ def test_explore_returns_the_facts_the_cli_renders() -> None:
     assert result.tensors["output"].shape == (3, 5, 2)
     assert result.tensors["h_n"].shape == (1, 3, 2)
     assert result.tensors["h_n"].layout.axes == ("layer*direction", "batch", "hidden")
-    assert result.verification.ok
+    assert result.verification is not None and result.verification.ok
     assert result.call == "torch.nn.RNN(input_size=4, hidden_size=2, batch_first=True)"
 
 

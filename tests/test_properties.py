@@ -47,6 +47,7 @@ def test_shapes_follow_the_formulas_and_identities_hold(words: list[str], option
     assert result.tensors["h_n"].shape == (config.num_layers * d, n, h_out)
     assert result.tensors["output"].shape[2] == d * h_out
     assert result.tensors["output"].shape[:2] == ((n, length) if config.batch_first else (length, n))
+    assert result.verification is not None  # a full run checks itself
     assert result.verification.ok and result.verification.max_abs_diff <= 1e-5
     assert all(i.holds for i in result.identities)
     out = result.batch_major("output").numpy()
@@ -78,6 +79,7 @@ def test_the_right_ways_to_take_the_final_state_hold_in_every_layout(
             last = idioms["output[:, -1]" if config.batch_first else "output[-1]"]
             # a shorter word's last step is zeros there: its final state only when that state is zero to
             # the check's tolerance (relu, no bias; or an LSTM without bias whose state is below atol)
+            assert result.verification is not None
             atol, rtol = result.verification.atol, result.verification.rtol
             top = result.tensors["h_n"].values[-1]
             final_zero = [bool((top[w].abs() <= atol + rtol * top[w].abs()).all()) for w in range(n)]

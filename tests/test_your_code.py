@@ -332,7 +332,8 @@ def test_your_tensors_from_python() -> None:
     batch, h_0, c_0 = torch.randn(5, 2, 4), torch.randn(2, 2, 3), torch.randn(2, 2, 3)
     result = explore(input=batch, module=module, initial_state=(h_0, c_0), lengths=[5, 2])
     assert result.source == "given tensor" and result.config.padding == "packed"
-    assert torch.equal(result.tensors["h_0"].values, h_0) and result.verification.ok
+    assert torch.equal(result.tensors["h_0"].values, h_0)
+    assert result.verification is not None and result.verification.ok
     with pytest.raises(BadInput, match=r"Expected hidden\[0\] size \(2, 2, 3\), got \[2, 3, 3\]"):
         explore(input=batch, module=module, initial_state=(torch.zeros(2, 3, 3), c_0))
     with pytest.raises(BadInput, match="3 axes"):

@@ -140,7 +140,7 @@ def test_your_own_module_from_python() -> None:
         expected, h_n = module(onehot)
     assert torch.equal(result.tensors["output"].values, expected)
     assert torch.equal(result.tensors["h_n"].values, h_n)
-    assert result.config.cell == "gru" and result.verification.ok
+    assert result.config.cell == "gru" and result.verification is not None and result.verification.ok
     trained = torch.nn.LSTM(4, 2, dropout=0.3, num_layers=2).train()
     explore(["hello"], module=trained)
     assert trained.training  # given back as it came

@@ -197,7 +197,7 @@ def _answer(raw: bytes | None, base: Options) -> str:
     request.check()
     plan = request.plan(request.words or [])
     load_torch()  # once, for the first request that gets this far
-    return document_text(run_plan(plan), values=request.shows_values())
+    return document_text(run_plan(plan), values=request.shows_values(), fields=request.fields_wanted())
 
 
 def _message(error: Exception) -> str:

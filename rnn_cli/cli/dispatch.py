@@ -91,7 +91,7 @@ def _show_one(options: Options, result: Result) -> None:
     if options.json_out:
         from ..render.json_doc import document_text
 
-        write_stdout(document_text(result, values=values) + "\n")
+        write_stdout(document_text(result, values=values, fields=options.fields_wanted()) + "\n")
     if options.plot:
         from ..render.plot import plot_bytes
 

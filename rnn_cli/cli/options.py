@@ -338,6 +338,16 @@ class Options:
         bool,
         Option(help="One JSON document on stdout.", panel=Panel.SCRIPTS, scope=Scope.COMMAND, flags=("--json",)),
     ] = False
+    fields: Annotated[
+        list[str] | None,
+        Option(
+            help="Only these keys of the JSON document, e.g. config,tensors: the rest is neither computed nor printed.",
+            panel=Panel.SCRIPTS,
+            scope=SHOWN,
+            metavar="KEY,...",
+            show_default=False,
+        ),
+    ] = None
     no_values: Annotated[bool, Option(help="Shapes only: leave values out.", panel=Panel.OUTPUT, scope=SHOWN)] = False
     values_wanted: Annotated[
         bool,
@@ -727,6 +737,7 @@ class Options:
     def plan(self, words: list[str]) -> Plan:
         """Everything checked that needs no torch, every setting named as the command line names it."""
         from ..core.explore import prepare
+        from ..render.json_doc import stages_for
 
         config = self.config()
         given, module = self.given_things(config.validated(self.names()))
@@ -747,7 +758,21 @@ class Options:
             timed=self.timed,
             max_work=self.work_limit(),
             drawn=self.drawn(),
+            stages=stages_for(self.fields_wanted()),
         )
+
+    def fields_wanted(self) -> tuple[str, ...] | None:
+        """--fields' keys, each once, in the document's order; None for the whole document."""
+        if self.fields is None:
+            return None
+        from ..render.json_doc import KEYS
+
+        asked = [key.strip() for item in self.fields for key in item.split(",") if key.strip()]
+        unknown = [key for key in asked if key not in KEYS]
+        if unknown or not asked:
+            what = f"{quoted(unknown[0])} is not a key of the document" if unknown else "it needs at least one key"
+            raise BadInput(f"--fields: {what}; the keys are {', '.join(KEYS)}")
+        return tuple(key for key in KEYS if key in asked)
 
     def drawn(self) -> Drawn:
         """What this run draws beside its JSON, for the memory estimate: the screen's report,
@@ -815,6 +840,10 @@ class Options:
                 if os.path.realpath(path) == os.path.realpath(other_path):
                     raise BadInput(f"{flag(name)} and {flag(other)} name the same file {path!r}: give each its own")
         self.sections()
+        if self.fields is not None:
+            self.fields_wanted()
+            if not (self.json_out or self.batch):
+                raise BadInput("--fields chooses keys of the JSON document: give it with --json (or in --batch)")
         if self.max_steps < 1:
             raise BadInput(f"--max-steps must be at least 1 (got {self.max_steps})")
         self.memory_limit()
@@ -857,6 +886,10 @@ CONFLICTS = [
     ("vs", "plot", "--plot draws one run and --vs compares two: plot each on its own"),
     ("values_wanted", "no_values", "one asks for values, the other leaves them out"),
     ("show_all", "show", "--all shows every section, --show the ones it names: choose one"),
+    ("fields", "vs", "--vs compares two whole documents: leave --fields out"),
+    ("fields", "svg", "--svg draws the whole report: leave --fields out"),
+    ("fields", "html", "--html draws the whole report: leave --fields out"),
+    ("fields", "plot", "--plot draws the whole run: leave --fields out"),
 ]
 
 

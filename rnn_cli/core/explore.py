@@ -18,7 +18,7 @@ from .config import MAX_SIZE, Config, Padding, Tokenizer
 from .errors import BadInput, SettingNames, quoted
 from .expressions import parse_expressions
 from .given import Given, check_given, prepare_given, with_expressions
-from .plan import Plan, RandomInput, Repeated, RunInput, SizesInput, TensorInput, WordsInput
+from .plan import ALL_STAGES, Plan, RandomInput, Repeated, RunInput, SizesInput, Stages, TensorInput, WordsInput
 from .result import Result
 from .run import plan_work, run_plan
 from .settings import CONFIG_FIELDS, suggestion, torch_attributes
@@ -45,6 +45,7 @@ def prepare(
     drawn: Drawn | None = None,
     given: Given | None = None,
     expressions: Sequence[str] = (),
+    stages: Stages = ALL_STAGES,
 ) -> Plan:
     """Validate, tokenize and budget a request without importing torch.
 
@@ -80,7 +81,7 @@ def prepare(
             sizes=(n, longest),
         )
         given = with_expressions(given, parsed, max_memory - estimate, name)
-    return Plan(config, run_input, tokenizer, traced, module, timed, given=given)
+    return Plan(config, run_input, tokenizer, traced, module, timed, given=given, stages=stages)
 
 
 Stats = tuple[int, int, int, int]

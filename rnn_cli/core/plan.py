@@ -120,6 +120,23 @@ RunInput = WordsInput | SizesInput | TensorInput
 
 
 @dataclass(frozen=True)
+class Stages:
+    """The stages a run may leave out when nothing asked for what they find (``--fields``):
+    the hand-written check (``verification``, ``trace``), the idioms and ``--expr`` (which hold
+    their values against the check's tolerance, so they need it), padding's effect (a second
+    forward pass), and the output/h_n identities. A full run has them all."""
+
+    check: bool = True
+    idioms: bool = True
+    padding: bool = True
+    identities: bool = True
+
+
+#: A full run: every stage.
+ALL_STAGES = Stages()
+
+
+@dataclass(frozen=True)
 class Plan:
     """A request that passed every check that needs no torch: ready to run."""
 
@@ -135,6 +152,8 @@ class Plan:
     #: What the caller brought (see ``given``): their initial state, expressions, and where the
     #: weights came from (their batch is ``input``, a ``TensorInput``).
     given: Given | None = field(default=None, compare=False)
+    #: What this run computes beyond the forward pass and the shapes.
+    stages: Stages = ALL_STAGES
 
     @functools.cached_property
     def lengths(self) -> list[int]:

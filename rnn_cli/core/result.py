@@ -246,7 +246,8 @@ class Result:
     last_step: list[int]
     batch_sizes: list[int] | None
     identities: list[Identity]
-    verification: Verification
+    #: The check against the hand-written recurrence; None when a caller left it out (--fields).
+    verification: Verification | None
     trace: list[TraceStep] = field(default_factory=list)
     tokenizer: Tokenizer = "graphemes"
     idioms: list[Idiom] = field(default_factory=list)

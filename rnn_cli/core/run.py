@@ -70,12 +70,16 @@ def run_plan(plan: Plan) -> Result:
 
 
 def _stages(plan: Plan, work: int) -> Result:
-    """Every stage in order; ``work`` (the plan's multiply-adds) decides how much is checked."""
+    """Every stage in order, those the plan leaves out skipped (``Plan.stages``); ``work`` (the
+    plan's multiply-adds) decides how much is checked."""
     encoded = encode(plan)
     ran = forward(plan, encoded)
-    verified = verify(plan, encoded, ran, work)
+    wanted = plan.stages
+    verified = verify(plan, encoded, ran, work) if wanted.check or wanted.idioms else None
     found = facts(plan, encoded, ran, verified)
-    checked = idioms(plan, encoded, ran, verified, found, large=work >= PARALLEL_MULT_ADDS)
+    checked: list[Idiom] = []
+    if verified is not None and wanted.idioms:
+        checked = idioms(plan, encoded, ran, verified, found, large=work >= PARALLEL_MULT_ADDS)
     return _result(plan, encoded, ran, verified, found, checked, cost(encoded, ran, found, work))
 
 
@@ -332,8 +336,9 @@ class Facts:
     final: torch.Tensor
 
 
-def facts(plan: Plan, encoded: Encoded, ran: Ran, verified: Verified) -> Facts:
-    """Shapes held against PyTorch's documented formulas; parameters copied; padding's effect."""
+def facts(plan: Plan, encoded: Encoded, ran: Ran, verified: Verified | None) -> Facts:
+    """Shapes held against PyTorch's documented formulas; parameters copied; padding's effect
+    (a second forward pass, left out when the plan's stages leave it out)."""
     import torch
 
     config, forward = encoded.config, ran.forward
@@ -341,7 +346,7 @@ def facts(plan: Plan, encoded: Encoded, ran: Ran, verified: Verified) -> Facts:
     tensors = _tensor_facts(plan, encoded, ran)
     steps = max(lengths)
     last_step = [length - 1 for length in lengths] if config.padding == "packed" else [steps - 1] * n
-    own = verified.reference.h_n if verified.checked == n else forward.h_n
+    own = verified.reference.h_n if verified is not None and verified.checked == n else forward.h_n
     packed, padding_effects, final_h_n = None, None, own
     if config.padding == "packed":  # the hand-written h_n over each word's real tokens (or torch's, checked)
         packed = PackedFacts(
@@ -352,7 +357,7 @@ def facts(plan: Plan, encoded: Encoded, ran: Ran, verified: Verified) -> Facts:
         )
     elif min(lengths) == steps:  # one plain batch: no padding, so each word's final state is h_n's
         padding_effects = [PaddingEffect(word, 0, 0.0) for word in plan.labels]
-    else:
+    elif plan.stages.padding or plan.stages.idioms:  # the idioms' final states are the packed ones
         final_h_n, padding_effects = _padding_effects(plan, encoded, ran)
     top = (config.num_layers - 1) * config.directions
     final = torch.cat([final_h_n[row] for row in range(top, top + config.directions)], dim=1)
@@ -454,6 +459,15 @@ def idioms(plan: Plan, encoded: Encoded, ran: Ran, verified: Verified, found: Fa
 # -- cost and the result ---------------------------------------------------------------------------
 
 
+def _atol(config: Config, verified: Verified | None) -> float:
+    """The tolerance the identities are held to: the check's, or the one it would have used."""
+    if verified is not None:
+        return verified.comparison.atol
+    from .checks import tolerances
+
+    return tolerances(config.dtype)[0]
+
+
 def cost(encoded: Encoded, ran: Ran, found: Facts, work: int) -> Cost:
     """Parameters, multiply-adds and activation bytes (and the forward's time when asked)."""
     import torch
@@ -474,7 +488,7 @@ def cost(encoded: Encoded, ran: Ran, found: Facts, work: int) -> Cost:
 
 
 def _result(
-    plan: Plan, encoded: Encoded, ran: Ran, verified: Verified, found: Facts, checked: list[Idiom], spent: Cost
+    plan: Plan, encoded: Encoded, ran: Ran, verified: Verified | None, found: Facts, checked: list[Idiom], spent: Cost
 ) -> Result:
     from .checks import identities
     from .forward import constructor_call
@@ -499,10 +513,12 @@ def _result(
         last_step=found.last_step,
         batch_sizes=forward.batch_sizes,
         identities=identities(
-            config, forward.h_n, _batch_major(encoded, forward.output), found.last_step, verified.comparison.atol
-        ),
-        verification=verified.comparison,
-        trace=verified.reference.trace,
+            config, forward.h_n, _batch_major(encoded, forward.output), found.last_step, _atol(config, verified)
+        )
+        if plan.stages.identities
+        else [],
+        verification=None if verified is None or not plan.stages.check else verified.comparison,
+        trace=[] if verified is None else verified.reference.trace,
         tokenizer=plan.tokenizer,
         idioms=checked,
         packed=found.packed,

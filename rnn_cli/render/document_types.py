@@ -263,6 +263,9 @@ class Document(_DocumentRequired, total=False):
     #: What the caller brought (--module as typed and its --set names, --checkpoint, --input,
     #: --h0/--c0 files), or null. Added later: optional in the schema, always written.
     given: GivenDoc | None
+    #: With --fields only: the keys asked for, in the document's order. The document then holds
+    #: schema_version, fields and those keys, nothing else.
+    fields: list[str]
 
 
 class _DifferenceRequired(TypedDict):

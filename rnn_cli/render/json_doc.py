@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from ..core.plan import Stages
 from ..core.result import Cost, GivenFacts, Idiom, PackedFacts, Result
 from ..core.settings import SETTINGS, Setting, reported
 from .document_types import (
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     import torch
 
 
-def document_text(result: Result, *, values: bool = True) -> str:
+def document_text(result: Result, *, values: bool = True, fields: Sequence[str] | None = None) -> str:
     """The document as strict JSON text.
 
     Values are listed without looking at them first; only if a NaN or infinity makes the
@@ -45,12 +46,12 @@ def document_text(result: Result, *, values: bool = True) -> str:
     """
     arrays: list[str] = []
     try:
-        text = dumps(document(result, values=values, scan=False, arrays=arrays))
+        text = dumps(document(result, values=values, scan=False, arrays=arrays, fields=fields))
     except ValueError:  # NonFinite, or the strict encoder's refusal
-        return dumps(document(result, values=values, scan=True))
+        return dumps(document(result, values=values, scan=True, fields=fields))
     pieces = text.split(_PLACEHOLDER)
     if len(pieces) != len(arrays) + 1:  # a string of the user's own began with NUL: the slow way
-        return dumps(document(result, values=values, scan=False))
+        return dumps(document(result, values=values, scan=False, fields=fields))
     # every placeholder, an array's index in quotes, becomes that array's text
     out = [pieces[0]]
     for piece in pieces[1:]:
@@ -63,52 +64,104 @@ def document_text(result: Result, *, values: bool = True) -> str:
 _PLACEHOLDER = '"\\u0000'
 
 
-def document(result: Result, *, values: bool = True, scan: bool = True, arrays: list[str] | None = None) -> Document:
-    """Every fact of a run as plain JSON-ready data, keys always present and in one order.
+def document(
+    result: Result,
+    *,
+    values: bool = True,
+    scan: bool = True,
+    arrays: list[str] | None = None,
+    fields: Sequence[str] | None = None,
+) -> Document:
+    """Every fact of a run as plain JSON-ready data, keys always present and in one order; with
+    ``fields`` (``--fields``), only ``schema_version``, ``fields`` and the keys it names.
 
     With ``arrays``, tensor values are placeholders (NUL and an index) whose JSON text
     ``arrays`` collects (see ``document_text``). With ``scan`` every tensor is checked for
     non-finite values (printed as null, counted in ``non_finite``); without it the caller must
     be ready for the strict encoder to refuse.
     """
-    cost = result.cost
-    assert cost is not None, "every run measures its cost"
+    assert result.cost is not None, "every run measures its cost"
     listed = _Values(scan, arrays) if values else None
-    tensors, parameters = tensors_document(result, listed), parameters_document(result, listed)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "words": result.words,
-        "tokens": result.tokens,
-        "lengths": result.lengths,
-        "vocabulary": result.vocabulary,
-        "config": config_document(result),
-        "call": result.call,
-        "tensors": tensors,
-        "h_n_rows": [
-            {"index": i, "layer": layer, "direction": direction} for i, (layer, direction) in enumerate(result.h_n_rows)
-        ],
-        "batch_sizes": result.batch_sizes,
-        "last_step": result.last_step,
-        "identities": identities_document(result),
-        "parameters": parameters,
-        "parameter_count": result.parameter_count,
-        "parameter_bytes": result.parameter_bytes,
-        "verification": verification_document(result),
-        "trace": trace_document(result) if result.trace else None,
-        "non_finite": {} if listed is None else listed.non_finite,
-        "idioms": [idiom_document(i) for i in result.idioms],
-        "packed": packed_document(result.packed),
-        "padding_effects": None
-        if result.padding_effects is None
-        else [
-            {"word": e.word, "pad_steps": e.pad_steps, "h_n_max_abs_diff": finite_or_none(e.h_n_max_abs_diff)}
-            for e in result.padding_effects
-        ],
-        "source": result.source,
-        "cost": cost_document(cost),
-        "warnings": [{"category": w.category, "message": w.message, "meaning": w.meaning} for w in result.warnings],
-        "given": given_document(result.given),
-    }
+    wanted = set(KEYS if fields is None else fields)
+    if "non_finite" in wanted:  # counted while the values are listed
+        wanted |= {"tensors", "parameters"}
+    built: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+    if fields is not None:
+        built["fields"] = [key for key in KEYS if key in fields]
+    for key, make in _BUILDERS.items():
+        if key in wanted:
+            built[key] = make(result, listed)
+    if fields is not None:
+        built = {key: value for key, value in built.items() if key in ("schema_version", "fields", *fields)}
+    return cast(Document, built)
+
+
+def _padding_effects(result: Result) -> list[dict[str, Any]] | None:
+    if result.padding_effects is None:
+        return None
+    return [
+        {"word": e.word, "pad_steps": e.pad_steps, "h_n_max_abs_diff": finite_or_none(e.h_n_max_abs_diff)}
+        for e in result.padding_effects
+    ]
+
+
+def _warnings(result: Result) -> list[dict[str, Any]]:
+    return [{"category": w.category, "message": w.message, "meaning": w.meaning} for w in result.warnings]
+
+
+def _h_n_rows(result: Result) -> list[dict[str, Any]]:
+    return [
+        {"index": i, "layer": layer, "direction": direction} for i, (layer, direction) in enumerate(result.h_n_rows)
+    ]
+
+
+#: Each top-level key after ``schema_version``, in the document's order, and how it is built
+#: from the Result (and the values' listing, for the keys that list values).
+_BUILDERS: dict[str, Callable[[Result, _Values | None], Any]] = {
+    "words": lambda r, v: r.words,
+    "tokens": lambda r, v: r.tokens,
+    "lengths": lambda r, v: r.lengths,
+    "vocabulary": lambda r, v: r.vocabulary,
+    "config": lambda r, v: config_document(r),
+    "call": lambda r, v: r.call,
+    "tensors": lambda r, v: tensors_document(r, v),
+    "h_n_rows": lambda r, v: _h_n_rows(r),
+    "batch_sizes": lambda r, v: r.batch_sizes,
+    "last_step": lambda r, v: r.last_step,
+    "identities": lambda r, v: identities_document(r),
+    "parameters": lambda r, v: parameters_document(r, v),
+    "parameter_count": lambda r, v: r.parameter_count,
+    "parameter_bytes": lambda r, v: r.parameter_bytes,
+    "verification": lambda r, v: verification_document(r),
+    "trace": lambda r, v: trace_document(r) if r.trace else None,
+    "non_finite": lambda r, v: {} if v is None else v.non_finite,
+    "idioms": lambda r, v: [idiom_document(i) for i in r.idioms],
+    "packed": lambda r, v: packed_document(r.packed),
+    "padding_effects": lambda r, v: _padding_effects(r),
+    "source": lambda r, v: r.source,
+    "cost": lambda r, v: cost_document(r.cost) if r.cost is not None else None,
+    "warnings": lambda r, v: _warnings(r),
+    "given": lambda r, v: given_document(r.given),
+}
+#: The document's keys that ``--fields`` may name, in order.
+KEYS: tuple[str, ...] = tuple(_BUILDERS)
+#: What each key needs the run to compute beyond the forward pass and the shapes (the fields of
+#: ``core.plan.Stages``); a key not listed needs nothing more.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "identities": ("identities",),
+    "verification": ("check",),
+    "trace": ("check",),
+    "idioms": ("idioms", "check"),
+    "padding_effects": ("padding",),
+}
+
+
+def stages_for(fields: Sequence[str] | None) -> Stages:
+    """The stages a run needs for ``fields``: every one for the whole document."""
+    if fields is None:
+        return Stages()
+    needed = {stage for key in fields for stage in NEEDS.get(key, ())}
+    return Stages(**{stage: stage in needed for stage in ("check", "idioms", "padding", "identities")})
 
 
 @dataclass
@@ -191,6 +244,7 @@ def identities_document(result: Result) -> list[IdentityDoc]:
 def verification_document(result: Result) -> VerificationDoc:
     """torch's answer against the hand-written recurrence, and how it was checked."""
     v, dtype = result.verification, result.config.dtype
+    assert v is not None, "the check runs whenever its key is asked for"
     sampled = f"; the first {v.words_checked} words of a very large run" if v.words_checked < len(result.words) else ""
     return {
         "ok": v.ok,
@@ -279,11 +333,16 @@ def trace_document(result: Result) -> list[TraceStepDoc]:
             "word": s.word,
             "step": s.step,
             # the token fed at this step: none past a word's end (zero padding) or above layer 0
-            "token": result.tokens[s.word][s.step] if s.layer == 0 and s.step < result.lengths[s.word] else None,
+            "token": result.tokens[s.word][s.step] if s.layer == 0 and s.step < len(_tokens(result, s.word)) else None,
             "parts": {k: plain_values(v)[0] for k, v in s.parts.items()},
         }
         for s in result.trace
     ]
+
+
+def _tokens(result: Result, word: int) -> list[str]:
+    """A word's tokens; none for a row of sizes or of a given tensor (no tokens to name)."""
+    return result.tokens[word] if word < len(result.tokens) else []
 
 
 def plain_values(tensor: torch.Tensor) -> tuple[Any, int]:

@@ -53,6 +53,10 @@ KEYS: dict[str, str] = {
     "warnings": "torch's warnings for the run's module (dropout with one layer, ...), captured live",
     "given": "what you brought, or null: `--module` as typed and its `--set` names, the `--checkpoint` "
     "(every recurrent layer found in it), the `--input`, `--h0` and `--c0` files",
+    "fields": "with `--fields` only: the keys asked for, in this order; the document then holds "
+    "`schema_version`, `fields` and those keys, and the run computes only what they need (`verification` "
+    "and `trace` the check; `idioms` the check and the idioms; `identities`; `padding_effects` a second "
+    "forward pass)",
 }
 
 #: The kinds of JSON rnn-shapes prints, by $defs name: what prints each.
@@ -74,8 +78,9 @@ def document_table() -> str:
     defs: dict[str, Any] = schema["$defs"]
     document = defs["document"]
     rows = ["| key | type | what it holds |", "| --- | --- | --- |"]
+    whole = document["else"]["required"]  # the whole document's keys; one of --fields holds fewer
     for key, sub in document["properties"].items():
-        optional = "" if key in document["required"] else " (optional)"
+        optional = "" if key in whole else " (optional)"
         rows.append(f"| `{key}` | {_code(_type(sub))} | {KEYS.get(key, '')}{optional} |")
     parts = ["\n".join(rows) + "\n"]
     kinds = [name for name in defs if name in ROOTS] + [name for name in defs if name not in ROOTS and name != "values"]

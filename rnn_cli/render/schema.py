@@ -73,6 +73,13 @@ def published_schema() -> dict[str, Any]:
     """Everything rnn-shapes prints as JSON: a document, a --vs comparison, a batch error line, a
     --diagnose diagnosis."""
     document = schema_of(Document)
+    whole = document.pop("required")  # a document of --fields holds the keys it names only
+    document["if"] = {"required": ["fields"]}
+    document["then"] = {"required": ["schema_version", "fields"]}
+    document["else"] = {"required": whole}
+    document["properties"]["fields"]["items"] = {
+        "enum": [key for key in document["properties"] if key not in ("schema_version", "fields")]
+    }
     comparison = schema_of(ComparisonDoc)
     comparison["properties"]["a"] = comparison["properties"]["b"] = {"$ref": "#/$defs/document"}
     return {

@@ -365,7 +365,9 @@ class Explorer(App[str | None]):
         self.word = max(0, min(self.word + by, run.rows - 1))
         self._show_step()
         traced = {s.word for s in run.result.trace}
-        if self.word not in traced and self.word < run.result.verification.words_checked:
+        if self.word not in traced and self.word < (
+            run.result.verification.words_checked if run.result.verification else 0
+        ):
             self.request(*self.pending, word=self.word)  # trace up to this word: the same run, further traced
 
     def _show_step(self) -> None:
