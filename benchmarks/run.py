@@ -1,4 +1,6 @@
-"""Time rnn-shapes against hand-written torch scripts and against itself, whole processes.
+"""Time rnn-shapes against the peer a user would pick, whole processes: hand-written torch
+scripts, and for sweeps a loop of torchinfo.summary over the same 1,000 distinct modules
+(benchmarks/sweep.py, benchmarks/torchinfo_loop.py).
 
 Each comparison alternates its two sides (A B A B ...) so both see the same machine, and
 reports medians and the ratio A/B against its target. A side is one process, several
@@ -24,6 +26,9 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from sweep import requests  # noqa: E402
 
 #: --only: run the comparisons whose name holds this text.
 ONLY = [""]
@@ -106,14 +111,6 @@ def make_words(path: Path, count: int, seed: int = 0) -> None:
     )
 
 
-def write_requests(path: Path, count: int, configurations: list[dict[str, object]]) -> None:
-    """``count`` NDJSON requests on the main job's words, cycling through ``configurations``."""
-    words = ["hello", "eolll", "lleel"]
-    path.write_text(
-        "".join(json.dumps({"words": words, **configurations[i % len(configurations)]}) + "\n" for i in range(count))
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="timed runs of each side (default 7)")
@@ -133,10 +130,11 @@ def main() -> None:
         tmpdir = Path(tmp)
         words50k = tmpdir / "words50k.txt"
         make_words(words50k, 50_000)
-        one_config = tmpdir / "requests.ndjson"
-        write_requests(one_config, 1000, [{"hidden": 2}])
-        sweep48 = tmpdir / "requests48.ndjson"
-        write_requests(sweep48, 1000, [{"hidden": h, "cell": c} for h in range(1, 17) for c in ("rnn", "gru", "lstm")])
+        full = tmpdir / "sweep.ndjson"
+        requests(full)
+        shapes = tmpdir / "sweep-shapes.ndjson"
+        requests(shapes, fields=["config", "tensors"], **{"no-values": True})
+        torchinfo = Side([python, str(HERE / "torchinfo_loop.py")])
         print(f"{'comparison (A vs B)':<52} {'A':>8} {'B':>8}", flush=True)
         for flag in ("--help", "--version", "--json-schema"):
             rows.append(compare(f"rnn-shapes {flag} vs import torch", Side([*cli, flag]), import_torch, 0.15, runs))
@@ -172,12 +170,23 @@ def main() -> None:
         )
         big_table = Side([*cli, "--file", str(words50k), "--hidden", "64", "--no-values"])
         rows.append(compare("50k words tables vs 50k words --json", big_table, big_json, 1.2, runs))
-        batch = Side([*cli, "--batch"], stdin=one_config)
-        rows.append(compare("--batch 1,000 requests vs one run", batch, main_job, 1.5, runs))
-        batch48 = Side([*cli, "--batch"], stdin=sweep48)
-        rows.append(compare("--batch 1,000 requests, 48 configurations vs one run", batch48, main_job, 2.0, runs))
-        two_batches = Side([*cli, "--batch"], stdin=sweep48, copies=2)
-        rows.append(compare("two 48-configuration batches at once vs one alone", two_batches, batch48, 1.5, runs))
+        sweep_full = Side([*cli, "--batch"], stdin=full)
+        rows.append(compare("sweep of 1,000 modules, full answers vs torchinfo", sweep_full, torchinfo, 2.5, runs))
+        sweep_shapes = Side([*cli, "--batch"], stdin=shapes)
+        rows.append(
+            compare("sweep, --fields config,tensors --no-values vs torchinfo", sweep_shapes, torchinfo, 0.7, runs)
+        )
+        rows.append(
+            compare(
+                "--module LSTM 64 x 100 --json vs torchinfo.summary",
+                Side([*cli, "--module", module, "--batch-size", "64", "--seq-len", "100", "--json", "--no-values"]),
+                Side([python, str(HERE / "torchinfo_one.py")]),
+                2.0,
+                runs,
+            )
+        )
+        two_batches = Side([*cli, "--batch"], stdin=full, copies=2)
+        rows.append(compare("two sweeps at once vs one alone", two_batches, sweep_full, 1.5, runs))
         sweep = Side(
             ["bash", str(ROOT / "examples" / "hidden_sizes.sh")],
             env={**on_path, "HIDDEN_SIZES": " ".join(str(h) for h in range(1, 17))},

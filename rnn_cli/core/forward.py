@@ -85,6 +85,12 @@ def build_module(config: Config, input_size: int) -> torch.nn.RNNBase:
     return module
 
 
+def forget_modules() -> None:
+    """Empty the cache of built modules: the next run of each configuration builds it anew."""
+    _MODULES.clear()
+    _MODULE_BYTES.clear()
+
+
 def construct_module(config: Config, input_size: int) -> torch.nn.RNNBase:
     """A new module with the run's seed, dtype and device."""
     import torch
