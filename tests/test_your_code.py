@@ -255,8 +255,13 @@ def test_options_must_fit_the_checkpoints_weights(trained: tuple[Classifier, Pat
     model, folder, _ = trained
     torch.save(model.state_dict(), folder / "plain.pt")
     args = ("--checkpoint", str(folder / "plain.pt"), "--batch-size", "1", "--seq-len", "2")
-    assert_refused(invoke(*args, "--hidden", "4"), "--hidden contradicts --checkpoint's lstm: hidden_size=5")
-    assert_refused(invoke(*args, "--module", "nn.LSTM(6, 4)"), "--module's hidden_size=4 does not fit the weights")
+    assert_refused(
+        invoke(*args, "--hidden", "4"), "--hidden contradicts --checkpoint's lstm's hidden_size=5: say it once"
+    )
+    assert_refused(
+        invoke(*args, "--module", "nn.LSTM(6, 4)"),
+        "--module's hidden_size=4 does not fit --checkpoint's lstm's hidden_size=5",
+    )
     doc = invoke_json(*args, "--module", "nn.LSTM(6, 5, 2, bidirectional=True)")  # batch_first from the text
     assert doc["config"]["batch_first"] is False and doc["tensors"]["input"]["shape"] == [2, 1, 6]
 

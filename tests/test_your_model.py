@@ -78,6 +78,15 @@ def test_an_option_that_contradicts_the_module_is_refused() -> None:
     assert_refused(invoke("hello", "--module", "nn.GRU(300, 3)"), "put an embedding in front (--embed 300)")
 
 
+def test_python_and_the_command_line_refuse_a_contradiction_by_one_check() -> None:
+    """One Request merges the settings with the module's, whichever way the module came."""
+    with pytest.raises(BadInput, match="hidden_size contradicts module's hidden_size=3: say it once"):
+        explore(["hello"], module=torch.nn.GRU(4, 3), hidden_size=5)
+    assert explore(["hello"], module=torch.nn.GRU(4, 3), hidden_size=3).config.hidden_size == 3
+    said = invoke("hello", "--module", "nn.GRU(4, 3)", "--hidden", "5")
+    assert_refused(said, "--hidden contradicts --module's hidden_size=3: say it once")
+
+
 def test_an_embedding_in_front() -> None:
     doc = invoke_json("hello", "eolll", "lleel", "--embed", "3")
     t = doc["tensors"]

@@ -33,9 +33,9 @@ from ..render.sections import FIRST_SCREEN, SECTIONS, Section, complete_sections
 if TYPE_CHECKING:
     from ..core.bindings import Bindings
     from ..core.budget import Drawn
-    from ..core.checkpoint import Checkpoint, FoundLayer
     from ..core.explore import Plan, RandomInput
-    from ..core.given import Given
+    from ..core.plan import Stages
+    from ..core.request import Request
 
 
 class Scope(Flag):
@@ -565,123 +565,44 @@ class Options:
     # -- the core's view of the options ------------------------------------------------------
 
     def config(self) -> Config:
-        """The run's settings (unvalidated: ``prepare`` validates them with CLI names): each
-        option's setting as it reads there (``OptionSpec.setting``).
-
-        --module sets what its constructor says; an option given as well must agree with it.
-        """
-        declared = self.declared()
-        settings = dict(spec.setting(getattr(self, name)) for name, spec in declared.items() if spec.gives_config)
-        from_module = self._from_module
-        stated = self.stated() if from_module or self.checkpoint is not None else set()
-        for key, value in from_module.items():
-            option = _option_giving(type(self)).get(key, key)
-            if option in stated and settings[key] != value:
-                raise BadInput(
-                    f"{self.flag_for(option)} contradicts --module's {key}={value!r}: say it once, in one place"
-                )
-            settings[key] = value
-        if self.checkpoint is not None:
-            self._fit_checkpoint(settings, from_module, stated)
-        return Config(**settings)
-
-    def _fit_checkpoint(self, settings: dict[str, Any], from_module: Mapping[str, Any], stated: set[str]) -> None:
-        """What the weights say, which the options and --module must fit, into ``settings``."""
-        layer = self.checkpoint_layer()[1]
-        for key, value in layer.settings().items():
-            option = _option_giving(type(self)).get(key, key)
-            if key in from_module and from_module[key] != value:
-                raise BadInput(
-                    f"--module's {key}={from_module[key]!r} does not fit the weights of --checkpoint's {layer.entry()}"
-                )
-            if option in stated and key not in from_module and settings[key] != value:
-                raise BadInput(f"{self.flag_for(option)} contradicts --checkpoint's {layer.shown}: {key}={value!r}")
-            settings[key] = value
-        if "dtype" not in stated and "dtype" not in from_module:  # the weights' own dtype, unless asked
-            settings["dtype"] = layer.dtype
+        """The run's settings (unvalidated: the plan validates them): each option's setting as it
+        reads there (``OptionSpec.setting``), merged with --module's and --checkpoint's by the
+        core's one ``Request``, which refuses an option that contradicts them."""
+        return self.request.config()
 
     @functools.cached_property
-    def _from_module(self) -> Mapping[str, Any]:
-        """--module's settings, read once (its text, with --set's names, never run)."""
-        if self.module is None:
-            return {}
-        from ..core.module_text import parse_module
+    def request(self) -> Request:
+        """These options as the core's one request (its words apart: ``plan`` takes them)."""
+        from ..core.request import Limits, Request, Tensors
 
-        try:
-            self.module.encode("utf-8")
-        except UnicodeEncodeError as error:  # bytes that were not UTF-8, or a lone surrogate in JSON
-            raise BadInput(f"--module is not valid UTF-8 (at character {error.start + 1})") from None
-        return types.MappingProxyType(parse_module(self.module, self.bindings()))
+        declared = self.declared()
+        settings = dict(spec.setting(getattr(self, name)) for name, spec in declared.items() if spec.gives_config)
+        giving = _option_giving(type(self))
+        stated = frozenset(key for key, option in giving.items() if option in self.stated())
+        files = {"input": self.input, "h_0": self.own_state_file(), "c_0": self.c0}
+        return Request(
+            Config(**settings),
+            stated,
+            module_text=self.module,
+            set_names=tuple(self.set_names or ()),
+            checkpoint=self.checkpoint,
+            layer=self.layer,
+            tensors=Tensors(lengths=self.own_lengths(), files=files) if any(files.values()) else None,
+            sizes=self.random_input(),
+            expressions=tuple(self.expr or ()),
+            vocab=self.vocab,
+            tokenizer=self.tokens,
+            limits=Limits(self.max_steps, self.memory_limit(), self.work_limit(), self.traced_words()),
+            values=self.json_out and self.shows_values(),
+            timed=self.timed,
+            drawn=self.drawn(),
+            stages=_stages(self.fields_wanted()),
+            names=self.names(),
+        )
 
     def bindings(self) -> Bindings:
         """--set's names and their values (read in the expression language, never run)."""
-        return self._bindings
-
-    @functools.cached_property
-    def _bindings(self) -> Bindings:
-        from ..core.bindings import parse_bindings
-
-        return parse_bindings(self.set_names)
-
-    def checkpoint_layer(self) -> tuple[Checkpoint, FoundLayer]:
-        """--checkpoint read (weights only, never code) and the layer --layer picks."""
-        from ..core.checkpoint import choose_layer, read_checkpoint
-
-        assert self.checkpoint is not None
-        checkpoint = read_checkpoint(self.checkpoint, max_bytes=self.memory_limit(), option=flag("checkpoint"))
-        return checkpoint, choose_layer(checkpoint, self.layer, option=flag("layer"))
-
-    def given_things(self, config: Config) -> tuple[Given | None, Any]:
-        """What the caller brought, loaded (never run): their tensors, the checkpoint's layer as a
-        module with its trained weights, and the facts the report, JSON and --code tell."""
-        from ..core.errors import SettingNames
-        from ..core.result import CheckpointFacts
-
-        names = self.bindings()
-        module = None
-        checkpoint_facts = None
-        if self.checkpoint is not None:
-            from ..core.checkpoint import layer_module, notes
-
-            checkpoint, layer = self.checkpoint_layer()
-            module = layer_module(checkpoint, layer, config)
-            checkpoint_facts = CheckpointFacts(
-                file=checkpoint.path,
-                format=checkpoint.format,
-                key=layer.key,
-                layer=layer.name,
-                prefix=layer.prefix,
-                layers=[(found.shown, found.call()) for found in checkpoint.layers],
-                notes=notes(layer, config),
-            )
-        files = {"input": self.input, "h_0": self.own_state_file(), "c_0": self.c0}
-        given = None
-        if any(files.values()):
-            from ..core.given import given_tensors, load_tensor
-
-            limit = self.memory_limit()
-            loaded = {
-                label: None if path is None else load_tensor(path, flag(option), max_bytes=limit)
-                for (label, path), option in zip(files.items(), ("input", "h0", "c0"), strict=True)
-            }
-            state = loaded["h_0"] if loaded["c_0"] is None else (loaded["h_0"], loaded["c_0"])
-            given = given_tensors(
-                loaded["input"],
-                state,
-                lengths=self.own_lengths(),
-                files=files,
-                names=SettingNames(self.names()),
-            )
-        if names.values or self.module is not None or checkpoint_facts is not None:
-            from ..core.given import Given
-
-            given = given or Given()
-            given.facts.module_text = self.module
-            given.facts.names = names.by_name()
-            given.facts.set_texts = names.by_text()
-            given.facts.bindings = names
-            given.facts.checkpoint = checkpoint_facts
-        return given, module
+        return self.request.bindings()
 
     def own_state_file(self) -> str | None:
         """--h0 when it names a file, not a choice."""
@@ -736,30 +657,7 @@ class Options:
 
     def plan(self, words: list[str]) -> Plan:
         """Everything checked that needs no torch, every setting named as the command line names it."""
-        from ..core.explore import prepare
-        from ..render.json_doc import stages_for
-
-        config = self.config()
-        given, module = self.given_things(config.validated(self.names()))
-        return prepare(
-            words,
-            config,
-            module=module,
-            given=given,
-            expressions=self.expr or (),
-            vocab=self.vocab,
-            trace_words=self.traced_words(),
-            max_steps=self.max_steps,
-            max_memory=self.memory_limit(),
-            values=self.json_out and self.shows_values(),
-            tokenizer=self.tokens,
-            names=self.names(),
-            random=self.random_input(),
-            timed=self.timed,
-            max_work=self.work_limit(),
-            drawn=self.drawn(),
-            stages=stages_for(self.fields_wanted()),
-        )
+        return self.request.plan(words)
 
     def fields_wanted(self) -> tuple[str, ...] | None:
         """--fields' keys, each once, in the document's order; None for the whole document."""
@@ -803,8 +701,9 @@ class Options:
         """Holds words still being read to --max-memory (see inputs): refuse as soon as they are over."""
         from ..core.budget import check_memory, estimate_from
 
-        config, limit, names = self.config().validated(self.names()), self.memory_limit(), self.names()
-        values, traced, drawn = self.json_out and self.shows_values(), self.traced_words(), self.drawn()
+        request, names = self.request, self.names()
+        config, limit, values = request.config().validated(names), request.limits.max_memory, request.values
+        traced, drawn = request.limits.trace_words, request.drawn
 
         def budget(words: int, longest: int, tokens: int, distinct: int) -> None:
             width = config.embed or distinct
@@ -974,6 +873,12 @@ def _names(cls: type[Options]) -> Mapping[str, str]:
 def _option_giving(cls: type[Options]) -> Mapping[str, str]:
     """Each setting by the option that gives it (``bias``: ``no_bias``)."""
     return types.MappingProxyType({spec.option.sets: spec.name for spec in cls.declared().values() if spec.option.sets})
+
+
+def _stages(fields: tuple[str, ...] | None) -> Stages:
+    from ..render.json_doc import stages_for
+
+    return stages_for(fields)
 
 
 def flag(name: str) -> str:
