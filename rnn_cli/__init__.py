@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["BadInput", "Config", "Result", "RunFailure", "__version__", "explore"]
+__all__ = ["BadInput", "Config", "Result", "RunFailure", "__version__", "explore", "watch"]
 
 _WHERE = {
     "BadInput": "rnn_cli.core.errors",
@@ -19,13 +19,14 @@ _WHERE = {
     "Config": "rnn_cli.core.config",
     "Result": "rnn_cli.core.result",
     "explore": "rnn_cli.display",
+    "watch": "rnn_cli.display",
 }
 
 if TYPE_CHECKING:
     from .core.config import Config
     from .core.errors import BadInput, RunFailure
     from .core.result import Result
-    from .display import explore
+    from .display import explore, watch
 
 
 def __getattr__(name: str) -> Any:

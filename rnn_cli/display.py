@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .core.explore import explore as _explore
 from .core.result import Idiom, Result
+from .core.watch import Watch as _Watch
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType
@@ -67,3 +68,49 @@ def explore(*args: Any, **kwargs: Any) -> Report:
 
 
 explore.__doc__ = _explore.__doc__
+
+
+class ShownWatch(_Watch):
+    """A watch (see ``core.watch``) that shows itself as the CLI's report: tables in any rich
+    console, HTML in Jupyter; ``to_json()`` gives its document (the reference has its schema)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Every recurrent call and every judged line, as ``rnn-shapes --watch --json-file`` writes them."""
+        from .render.watch import watch_document
+
+        return dict(watch_document(self))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[RenderableType]:
+        from .render.watch import watch_report
+
+        yield watch_report(self)
+
+    def to_svg(self, width: int = NOTEBOOK_WIDTH) -> str:
+        """The report as an SVG picture, as ``--watch --svg FILE`` draws it."""
+        from .render.export import svg_picture
+        from .render.watch import watch_report
+
+        return svg_picture(watch_report(self), width)
+
+    def to_html(self, width: int = NOTEBOOK_WIDTH) -> str:
+        """The report as a standalone HTML page, as ``--watch --html FILE`` writes it."""
+        from .render.export import html_page
+        from .render.watch import watch_report
+
+        return html_page(watch_report(self), width)
+
+    def _repr_html_(self) -> str:
+        from .render.export import html_fragment
+        from .render.watch import watch_report
+
+        return html_fragment(watch_report(self), NOTEBOOK_WIDTH, f"rnn-shapes-{next(_scopes)}")
+
+    def __repr__(self) -> str:
+        calls = ", ".join(f"{c.name} x{c.count}" for c in self.calls)
+        return f"<rnn-shapes watch: {calls or 'no recurrent call yet'}; {len(self.findings)} lines judged>"
+
+
+def watch(model: Any = None) -> ShownWatch:
+    """``with watch(model) as w: model(batch, lengths)``: every recurrent call of the forward, and
+    each line of it that uses their outputs, judged per row (see ``rnn_cli.core.watch``)."""
+    return ShownWatch(model)

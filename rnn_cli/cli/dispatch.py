@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 def dispatch(options: Options, ctx: typer.Context) -> int:
     """Answer one invocation; return the exit status (batch mode's may be 1)."""
     options.check()
+    if options.watch is not None or options.json_file is not None:
+        from .watch import run_watched
+
+        return run_watched(options)
     if options.diagnose is not None:
         return _diagnose(options)
     if options.tui:

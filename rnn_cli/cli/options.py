@@ -475,6 +475,30 @@ class Options:
             show_default=False,
         ),
     ] = None
+    watch: Annotated[
+        str | None,
+        Option(
+            help=(
+                "Run your script as python SCRIPT ARGS would (its output and exit status its own), every "
+                "recurrent call and each line using its outputs watched; the report goes to stderr at exit. "
+                "The one option that runs code, and only the file you name. Everything after SCRIPT is its own."
+            ),
+            panel=Panel.MODEL,
+            scope=Scope.COMMAND,
+            metavar="SCRIPT [ARGS]...",
+            show_default=False,
+        ),
+    ] = None
+    json_file: Annotated[
+        str | None,
+        Option(
+            help="With --watch: also write the watch's JSON document to this file.",
+            panel=Panel.MODEL,
+            scope=Scope.COMMAND,
+            metavar="FILE",
+            show_default=False,
+        ),
+    ] = None
     vs: Annotated[
         str | None,
         Option(
@@ -525,6 +549,9 @@ class Options:
     #: The options said on the command line or in a batch request, even at their defaults
     #: (not an option: no declaration).
     said: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    #: What follows --watch SCRIPT on the command line: the script's own arguments, never ours
+    #: (not an option: the parser never sees them).
+    script_args: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     # -- what the declaration says about each option ----------------------------------------
 

@@ -59,7 +59,34 @@ def options_from(ctx: Context) -> Options:
     assert isinstance(ctx.command, Command), ctx.command
     declared = ctx.command.options.declared()
     said = frozenset(name for name in declared if typed(ctx, name))
-    return ctx.command.options(**{name: ctx.params[name] for name in declared}, said=said)
+    script_args = tuple(ctx.meta.get(SCRIPT_ARGS, ()))
+    return ctx.command.options(**{name: ctx.params[name] for name in declared}, said=said, script_args=script_args)
+
+
+#: Where ``make_context`` keeps what follows --watch SCRIPT: the script's arguments, not ours.
+SCRIPT_ARGS = "rnn_cli.script_args"
+
+
+def split_script(args: list[str], options: type[Options]) -> tuple[list[str], list[str]]:
+    """(ours, the script's): everything after ``--watch SCRIPT`` is the script's own, as
+    ``python SCRIPT ARGS`` has it. Only a real --watch splits: not one that is the value of
+    another option (``--vocab --watch``), nor one after ``--``, where the words begin."""
+    takes_value = {flag for spec in options.declared().values() if _takes_value(spec) for flag in spec.flags}
+    k = 0
+    while k < len(args):
+        arg = args[k]
+        if arg == "--":
+            break
+        if arg == "--watch":
+            return args[: k + 2], args[k + 2 :]
+        if arg.startswith("--watch="):
+            return args[: k + 1], args[k + 1 :]
+        k += 2 if arg in takes_value else 1
+    return args, []
+
+
+def _takes_value(spec: OptionSpec) -> bool:
+    return not spec.option.argument and value_type(spec.kind)[0] is not bool
 
 
 class _WholeNumber(IntParamType):
@@ -177,8 +204,11 @@ class Command(TyperCommand):
     ) -> Context:
         """The command line parsed: a refusal (an unknown option, a bad value), or an answer
         (--help, --version) that cannot be written, ends the run here."""
+        ours, script = split_script(list(args), self.options)
         try:
-            return super().make_context(info_name, args, parent, **extra)
+            ctx = super().make_context(info_name, ours, parent, **extra)
+            ctx.meta[SCRIPT_ARGS] = script
+            return ctx
         except typer.Exit:
             raise
         except Exception as error:

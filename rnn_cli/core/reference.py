@@ -219,16 +219,16 @@ class _Direction:
         config, rows, w = self.config, self.rows, self.weights
         half = slice(self.d * config.out_size, (self.d + 1) * config.out_size)
         h, c = start
-        projected = None if layer_rows is None else _affine(layer_rows, w.w_ih_t, w.b_ih)
+        projected = None if layer_rows is None else affine(layer_rows, w.w_ih_t, w.b_ih)
         for t in range(rows.steps) if self.d == 0 else reversed(range(rows.steps)):
             k = rows.active[t]  # the words still running at step t are the first k
             h_prev = h[:k]
             if projected is None:
-                xw = _affine(layer_input[t], w.w_ih_t, w.b_ih)
+                xw = affine(layer_input[t], w.w_ih_t, w.b_ih)
             else:
                 xw = projected[rows.offsets[t] : rows.offsets[t + 1]]
-            hh = _affine(h_prev, w.w_hh_t, w.b_hh)
-            parts = _cell(config, xw, hh, h_prev, c[:k], w.w_hr)
+            hh = affine(h_prev, w.w_hh_t, w.b_hh)
+            parts = cell_step(config, xw, hh, h_prev, c[:k], w.w_hr)
             if k == rows.n:  # every word runs this step: the new state is the state, no copy
                 h, c = parts["h"], parts.get("c", c)
             else:
@@ -256,13 +256,13 @@ class _Direction:
                 trace.append(TraceStep(self.layer, direction, w, t, {n_: v.clone() for n_, v in step_parts.items()}))
 
 
-def _affine(x: torch.Tensor, weight_t: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+def affine(x: torch.Tensor, weight_t: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
     import torch
 
     return x @ weight_t if bias is None else torch.addmm(bias, x, weight_t)
 
 
-def _cell(
+def cell_step(
     config: Config,
     xw: torch.Tensor,
     hh: torch.Tensor,

@@ -355,3 +355,77 @@ class DiagnosisDocument(TypedDict):
     diagnosis: DiagnosisDoc
     #: Every message found, errors and warnings, in the text's order.
     diagnoses: list[DiagnosisDoc]
+
+
+class WatchTensorDoc(TypedDict):
+    shape: list[Count]
+    axes: list[str]
+
+
+class WatchVerificationDoc(TypedDict):
+    ok: bool
+    max_abs_diff: float | None
+    words_checked: Count
+
+
+class WatchCallDoc(TypedDict):
+    """One recurrent module's calls in a watched forward."""
+
+    #: Its qualified name in the model (encoder.rnn), else its class and place (LSTM #0).
+    name: str
+    kind: Literal["layer", "cell"]
+    count: Annotated[int, Minimum(1)]
+    #: The constructor, as torch spells it.
+    call: str
+    batch_first: bool
+    packed: bool
+    #: Each sequence's length, from a PackedSequence; null for a padded batch.
+    lengths: list[Count] | None
+    tensors: dict[str, WatchTensorDoc]
+    #: Its first call against the hand-written recurrence (a cell's first step); null when not checked.
+    verification: WatchVerificationDoc | None
+    #: Why the call could not be read (a dtype rnn-shapes does not run), or null.
+    note: str | None
+
+
+class WatchFindingDoc(TypedDict):
+    """A line of the forward that used a recurrent call's outputs, judged on the last tensor it made."""
+
+    file: str
+    line: Annotated[int, Minimum(1)]
+    #: The line's text, as written.
+    code: str
+    #: The recurrent call its tensor derives from (a name of calls[]).
+    call: str
+    shape: list[Count]
+    kind: Literal[
+        "final_state",
+        "padding",
+        "other_layer",
+        "one_direction",
+        "swapped",
+        "backward_half",
+        "not_last_step",
+        "cell_state",
+        "not_final",
+        "mixed_words",
+        "state_rows",
+        "handed_state",
+        "computed",
+        "rows",
+        "layers_joined",
+    ]
+    #: Per sequence, whether its row is its final state; null where rows are not sequences (steps,
+    #: a stack of state rows, every layer's state side by side).
+    final_state: list[bool] | None
+    note: str
+    #: What to write instead; null when the line is right.
+    fix: str | None
+
+
+class WatchDocument(TypedDict):
+    """rnn-shapes --watch --json-file document, and watch(...).to_json()"""
+
+    schema_version: Literal[1]
+    calls: list[WatchCallDoc]
+    findings: list[WatchFindingDoc]

@@ -65,6 +65,7 @@ ROOTS = {
     "comparison": "`--json --vs OPTIONS`",
     "error": "a `--batch` line that failed",
     "diagnosis": "`--json --diagnose`",
+    "watch": "`--watch SCRIPT` with `--json-file FILE`, and `watch(model).to_json()`",
 }
 
 

@@ -10,7 +10,16 @@ import types
 import typing
 from typing import Any, Literal, Union, get_args, get_origin
 
-from .document_types import ComparisonDoc, DiagnosisDocument, Document, ErrorDoc, Minimum, MinItems, Ref
+from .document_types import (
+    ComparisonDoc,
+    DiagnosisDocument,
+    Document,
+    ErrorDoc,
+    Minimum,
+    MinItems,
+    Ref,
+    WatchDocument,
+)
 
 _PRIMITIVES: dict[object, str] = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null"}
 #: Definitions referred to by ``Ref``, written once under $defs.
@@ -88,13 +97,15 @@ def published_schema() -> dict[str, Any]:
         "title": "rnn-shapes JSON output, schema_version 1",
         "description": (
             "rnn-shapes --json prints a document; --json --vs prints a comparison; --batch prints "
-            "one document or one error object per request line; --json --diagnose prints a diagnosis."
+            "one document or one error object per request line; --json --diagnose prints a diagnosis; "
+            "--watch --json-file writes a watch (and watch(...).to_json() returns one)."
         ),
         "oneOf": [
             {"$ref": "#/$defs/document"},
             {"$ref": "#/$defs/comparison"},
             {"$ref": "#/$defs/error"},
             {"$ref": "#/$defs/diagnosis"},
+            {"$ref": "#/$defs/watch"},
         ],
         "$defs": {
             **_SHARED,
@@ -102,6 +113,7 @@ def published_schema() -> dict[str, Any]:
             "comparison": comparison,
             "error": schema_of(ErrorDoc),
             "diagnosis": schema_of(DiagnosisDocument),
+            "watch": schema_of(WatchDocument),
         },
     }
 
