@@ -40,10 +40,30 @@ def test_the_stages_no_key_needs_do_not_run(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(run, "verify", never)
     monkeypatch.setattr(run, "idioms", never)
     monkeypatch.setattr(run, "_padding_effects", never)
-    doc = invoke_json("hello", "hi", "--padding", "zeros", "--fields", "config,tensors", "--no-values")
+    doc = invoke_json("hello", "hi", "--padding", "zeros", "--fields", "config,tensors,parameters", "--no-values")
     assert doc["tensors"]["output"]["shape"] == [2, 5, 2]
     refused = invoke("hello", "--json", "--fields", "verification")
     assert refused.exit_code == 1 and "a stage no asked key needs ran" in refused.stderr
+    monkeypatch.setattr(run, "forward", never)  # shapes alone: nothing is built, nothing runs
+    doc = invoke_json("hello", "hi", "--padding", "zeros", "--fields", "config,tensors,call", "--no-values")
+    assert (
+        doc["tensors"]["output"]["shape"] == [2, 5, 2]
+        and doc["call"] == "torch.nn.RNN(input_size=5, hidden_size=2, batch_first=True)"
+    )
+    for needs_numbers in (["--fields", "tensors"], ["--fields", "config,cost", "--no-values"]):
+        ran = invoke("hello", "--json", *needs_numbers)
+        assert ran.exit_code == 1 and "a stage no asked key needs ran" in ran.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [*RUNS, ["ab", "abc", "--module", "nn.LSTM(9, 4, proj_size=2, num_layers=2)", "--embed", "9"]]
+)
+def test_shapes_alone_are_the_whole_runs_shapes_byte_for_byte(args: list[str]) -> None:
+    """Shapes asked alone come from the documented formulas, with no forward: the same bytes."""
+    whole = invoke_json(*args, "--no-values")
+    keys = ["words", "tokens", "lengths", "vocabulary", "config", "call", "tensors", "h_n_rows", "last_step"]
+    shapes = invoke_json(*args, "--no-values", "--fields", ",".join(keys))
+    assert json.dumps({k: shapes[k] for k in keys}) == json.dumps({k: whole[k] for k in keys})
 
 
 def test_keys_are_asked_for_once_in_any_order_and_spelled_as_the_document_spells_them() -> None:

@@ -623,7 +623,7 @@ class Options:
             values=self.json_out and self.shows_values(),
             timed=self.timed,
             drawn=self.drawn(),
-            stages=_stages(self.fields_wanted()),
+            stages=_stages(self.fields_wanted(), values=self.shows_values()),
             names=self.names(),
         )
 
@@ -902,10 +902,10 @@ def _option_giving(cls: type[Options]) -> Mapping[str, str]:
     return types.MappingProxyType({spec.option.sets: spec.name for spec in cls.declared().values() if spec.option.sets})
 
 
-def _stages(fields: tuple[str, ...] | None) -> Stages:
+def _stages(fields: tuple[str, ...] | None, *, values: bool) -> Stages:
     from ..render.json_doc import stages_for
 
-    return stages_for(fields)
+    return stages_for(fields, values=values)
 
 
 def flag(name: str) -> str:

@@ -124,12 +124,15 @@ class Stages:
     """The stages a run may leave out when nothing asked for what they find (``--fields``):
     the hand-written check (``verification``, ``trace``), the idioms and ``--expr`` (which hold
     their values against the check's tolerance, so they need it), padding's effect (a second
-    forward pass), and the output/h_n identities. A full run has them all."""
+    forward pass), the output/h_n identities, and the forward itself. A full run has them all."""
 
     check: bool = True
     idioms: bool = True
     padding: bool = True
     identities: bool = True
+    #: The module built and run at all: a request for shapes alone (no value, no parameter, no
+    #: check) reads every shape from the documented formulas instead (``core.shapes``).
+    forward: bool = True
 
 
 #: A full run: every stage.

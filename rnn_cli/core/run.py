@@ -54,6 +54,12 @@ def run_plan(plan: Plan) -> Result:
     """Build and run the module, check it against the reference and gather the facts."""
     import torch
 
+    if not plan.stages.forward:  # shapes alone were asked for: nothing to run
+        from .shapes import shapes_result
+
+        shaped = shapes_result(plan)
+        shaped.given = None if plan.given is None else plan.given.facts
+        return shaped
     work = plan_work(plan)
     threads = torch.get_num_threads()
     if work < PARALLEL_MULT_ADDS and threads > 1:

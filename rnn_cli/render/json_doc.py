@@ -80,9 +80,9 @@ def document(
     non-finite values (printed as null, counted in ``non_finite``); without it the caller must
     be ready for the strict encoder to refuse.
     """
-    assert result.cost is not None, "every run measures its cost"
     listed = _Values(scan, arrays) if values else None
     wanted = set(KEYS if fields is None else fields)
+    assert result.cost is not None or "cost" not in wanted, "every run that runs measures its cost"
     if "non_finite" in wanted:  # counted while the values are listed
         wanted |= {"tensors", "parameters"}
     built: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
@@ -156,12 +156,22 @@ NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def stages_for(fields: Sequence[str] | None) -> Stages:
-    """The stages a run needs for ``fields``: every one for the whole document."""
+#: The keys that hold no number torch computes: a document of these alone (``tensors`` without
+#: values) needs no forward pass (``core.shapes``).
+SHAPE_KEYS = frozenset(
+    {"words", "tokens", "lengths", "vocabulary", "config", "call", "tensors", "h_n_rows", "last_step"}
+)
+
+
+def stages_for(fields: Sequence[str] | None, *, values: bool = True) -> Stages:
+    """The stages a run needs for ``fields`` (``values``: the tensors' values shown): every one
+    for the whole document."""
     if fields is None:
         return Stages()
     needed = {stage for key in fields for stage in NEEDS.get(key, ())}
-    return Stages(**{stage: stage in needed for stage in ("check", "idioms", "padding", "identities")})
+    shapes_only = set(fields) <= SHAPE_KEYS and not (values and "tensors" in fields)
+    stages = {stage: stage in needed for stage in ("check", "idioms", "padding", "identities")}
+    return Stages(**stages, forward=not shapes_only)
 
 
 @dataclass

@@ -56,7 +56,8 @@ KEYS: dict[str, str] = {
     "fields": "with `--fields` only: the keys asked for, in this order; the document then holds "
     "`schema_version`, `fields` and those keys, and the run computes only what they need (`verification` "
     "and `trace` the check; `idioms` the check and the idioms; `identities`; `padding_effects` a second "
-    "forward pass)",
+    "forward pass; keys that hold no number, `tensors` without values among them, no module and no "
+    "forward at all: their shapes are the documented formulas every full run holds torch to)",
 }
 
 #: The kinds of JSON rnn-shapes prints, by $defs name: what prints each.

@@ -257,15 +257,25 @@ def _stacked_rows(places: dict[str, torch.Tensor]) -> list[tuple[int, int, int] 
 
 
 def handed_mismatches(rows: list[tuple[int, int, int] | None], directions: int) -> list[tuple[int, int, int]]:
-    """A stack of state rows handed to a recurrent call as h_0: the rows it reads as another layer
-    than they are (row i is its layer i // D, direction i % D), as (row, layer, direction)."""
+    """A stack of state rows handed to a recurrent call as h_0 (row i its layer i // D, direction
+    i % D): the rows it reads as something they are not, as (row, layer, direction). The rows may
+    come from any layers, in order (the last layers of a deeper encoder are fine); not the two
+    directions of one layer read as two layers, nor a direction read as the other."""
     wrong = []
+    previous: int | None = None
     for i, row in enumerate(rows):
         if row is None:
             continue
         _, layer, direction = row
-        if layer != i // directions or (directions == 2 and direction != i % 2):
+        if directions == 2:
+            partner = rows[i - 1] if i % 2 else None
+            bad = direction != i % 2 or (partner is not None and partner[1] != layer)
+        else:
+            bad = previous is not None and layer <= previous
+        if bad:
             wrong.append((i, layer, direction))
+        if directions == 1 or i % 2 == 0:
+            previous = layer
     return wrong
 
 
