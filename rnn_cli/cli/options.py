@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from ..core.config import MAX_SIZE, Cell, Config, Device, Dtype, Nonlinearity, Padding, Tokenizer
 from ..core.errors import BadInput, quoted
+from ..core.exported.request import SUFFIX, ExportFormat
 from ..core.settings import CONFIG_FIELDS, DEFAULT_TOKENIZER
 from ..core.tokens import DEFAULT_MAX_STEPS
 from ..render.sections import FIRST_SCREEN, SECTIONS, Section, complete_sections, parse_sections
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from ..core.budget import Drawn
     from ..core.checkpoint import Checkpoint, FoundLayer
     from ..core.explore import Plan, RandomInput
+    from ..core.exported import ExportRequest
     from ..core.given import Given
 
 
@@ -455,6 +457,26 @@ class Options:
             help="Print a standalone torch script that reproduces the run.", panel=Panel.OUTPUT, scope=Scope.COMMAND
         ),
     ] = False
+    export_format: Annotated[
+        ExportFormat | None,
+        Option(
+            help="Export the layer, batch and steps dynamic, and run it at other sizes (onnx: rnn-shapes[export]).",
+            panel=Panel.MODEL,
+            scope=Scope.COMMAND,
+            flags=("--export",),
+            show_default=False,
+        ),
+    ] = None
+    export_file: Annotated[
+        str | None,
+        Option(
+            help="Write what --export made: .onnx, or .pt2 (torch.export.save).",
+            panel=Panel.MODEL,
+            scope=Scope.COMMAND,
+            metavar="FILE",
+            show_default=False,
+        ),
+    ] = None
     diagnose: Annotated[
         str | None,
         Option(
@@ -747,7 +769,14 @@ class Options:
             timed=self.timed,
             max_work=self.work_limit(),
             drawn=self.drawn(),
+            export=self.export_request(),
         )
+
+    def export_request(self) -> ExportRequest | None:
+        """--export (and --export-file) as the core takes them."""
+        from ..core.exported import ExportRequest
+
+        return None if self.export_format is None else ExportRequest(self.export_format, self.export_file)
 
     def drawn(self) -> Drawn:
         """What this run draws beside its JSON, for the memory estimate: the screen's report,
@@ -809,7 +838,7 @@ class Options:
         for first, second, why in CONFLICTS:
             if first in given and second in given:
                 raise BadInput(f"{flag(first)} and {flag(second)}: {why}")
-        files = [(name, getattr(self, name)) for name in ("svg", "html", "plot") if getattr(self, name)]
+        files = [(name, getattr(self, name)) for name in ("svg", "html", "plot", "export_file") if getattr(self, name)]
         for k, (name, path) in enumerate(files):
             for other, other_path in files[k + 1 :]:
                 if os.path.realpath(path) == os.path.realpath(other_path):
@@ -822,16 +851,30 @@ class Options:
         self.check_yours()
         if self.file == "":
             raise BadInput("--file needs a path ('-' for stdin)")
-        for name in ("svg", "html", "plot"):
+        for name in ("svg", "html", "plot", "export_file"):
             path = getattr(self, name)
             if path is not None:
                 check_output_path(path, flag(name))
+        self.check_export()
         if self.plot is not None:
             if os.path.splitext(self.plot)[1].lower() not in (".svg", ".png"):
                 raise BadInput(f"--plot draws .svg or .png files, not {self.plot!r}")
             from ..render.plot import require_matplotlib
 
             require_matplotlib()
+
+    def check_export(self) -> None:
+        """--export's packages (the export extra, for onnx) and --export-file's suffix."""
+        if self.export_file is not None and self.export_format is None:
+            raise BadInput("--export-file writes what --export makes: give --export onnx or --export torch too")
+        if self.export_format is None:
+            return
+        from ..core.exported.request import require_packages
+
+        require_packages(self.export_format)
+        suffix = SUFFIX[self.export_format]
+        if self.export_file is not None and not self.export_file.lower().endswith(suffix):
+            raise BadInput(f"--export {self.export_format} writes a {suffix} file, not {self.export_file!r}")
 
     def check_yours(self) -> None:
         """What the caller brings, checked before anything is read: --set's values (literals
@@ -857,6 +900,13 @@ CONFLICTS = [
     ("vs", "plot", "--plot draws one run and --vs compares two: plot each on its own"),
     ("values_wanted", "no_values", "one asks for values, the other leaves them out"),
     ("show_all", "show", "--all shows every section, --show the ones it names: choose one"),
+    ("vs", "export_format", "--export exports one run and --vs compares two: export each on its own"),
+    ("batch", "export_format", "--export exports one run: give it on the command line, one run at a time"),
+    (
+        "tui",
+        "export_format",
+        "--export exports one run; the explorer changes it all the time: export from the command line",
+    ),
 ]
 
 

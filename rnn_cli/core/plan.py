@@ -20,6 +20,7 @@ from .tokens import Tokenized
 if TYPE_CHECKING:
     import torch
 
+    from .exported import ExportRequest
     from .given import Given
 
 
@@ -135,6 +136,8 @@ class Plan:
     #: What the caller brought (see ``given``): their initial state, expressions, and where the
     #: weights came from (their batch is ``input``, a ``TensorInput``).
     given: Given | None = field(default=None, compare=False)
+    #: --export: the layer exported and checked after the run.
+    export: ExportRequest | None = None
 
     @functools.cached_property
     def lengths(self) -> list[int]:

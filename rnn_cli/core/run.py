@@ -76,7 +76,15 @@ def _stages(plan: Plan, work: int) -> Result:
     verified = verify(plan, encoded, ran, work)
     found = facts(plan, encoded, ran, verified)
     checked = idioms(plan, encoded, ran, verified, found, large=work >= PARALLEL_MULT_ADDS)
-    return _result(plan, encoded, ran, verified, found, checked, cost(encoded, ran, found, work))
+    result = _result(plan, encoded, ran, verified, found, checked, cost(encoded, ran, found, work))
+    if plan.export is not None:
+        from .exported import export_layer
+
+        tolerance = (verified.comparison.atol, verified.comparison.rtol)
+        result.export = export_layer(
+            encoded.config, ran.module, encoded.batch, encoded.lengths, encoded.initial, plan.export, tolerance
+        )
+    return result
 
 
 # -- encode ----------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from .document_types import (
     TraceStepDoc,
     VerificationDoc,
 )
+from .exported import export_document
 from .idiom_notes import note
 from .notes import tensor_note
 from .numbers import json_values
@@ -108,6 +109,7 @@ def document(result: Result, *, values: bool = True, scan: bool = True, arrays: 
         "cost": cost_document(cost),
         "warnings": [{"category": w.category, "message": w.message, "meaning": w.meaning} for w in result.warnings],
         "given": given_document(result.given),
+        "export": export_document(result),
     }
 
 

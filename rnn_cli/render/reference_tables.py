@@ -53,6 +53,8 @@ KEYS: dict[str, str] = {
     "warnings": "torch's warnings for the run's module (dropout with one layer, ...), captured live",
     "given": "what you brought, or null: `--module` as typed and its `--set` names, the `--checkpoint` "
     "(every recurrent layer found in it), the `--input`, `--h0` and `--c0` files",
+    "export": "`--export`'s findings, or null: the program's axes (dynamic or static), the axes each "
+    "exporter path froze with its own words, the sizes checked against torch, the file written",
 }
 
 #: The kinds of JSON rnn-shapes prints, by $defs name: what prints each.
