@@ -51,6 +51,10 @@ WHILE_LOOP = """\
 # decompositions of LSTM and GRU (torch.export._patches, private) keep them dynamic
 from torch.export._patches import register_gru_while_loop_decomposition, register_lstm_while_loop_decomposition
 
+# torch.onnx.export(dynamo=True), run before in the same process, leaves these ops' dispatch caches
+# pointing past the decompositions: cleared, this export sees them
+for op in (torch.ops.aten.lstm.input, torch.ops.aten.gru.input):
+    op._dispatch_cache.clear()
 with register_lstm_while_loop_decomposition(), register_gru_while_loop_decomposition():
     """
 RUN_ONNX = """\

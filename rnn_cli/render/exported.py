@@ -163,7 +163,8 @@ def _axes_table(export: ExportFacts) -> Table:
 
 
 def _paths_table(export: ExportFacts) -> Table:
-    table = titled_table(f"Export: every {export.format} exporter path torch offers, tried")
+    tried = "both ONNX exporters torch offers" if export.format == "onnx" else "torch.export, then what works instead"
+    table = titled_table(f"Export: {tried}, tried")
     table.add_column("path", style="bold", no_wrap=True)
     table.add_column("what it did")
     for attempt in export.attempts:
