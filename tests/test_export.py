@@ -57,7 +57,7 @@ def assert_consistent(export: dict[str, Any]) -> None:
 
 def test_onnx_of_a_plain_batch_says_which_axis_dynamo_froze() -> None:
     doc = export_run(
-        "hello", "eolll", "--bidirectional", "--layers", "2", "--nonlinearity", "relu", "--h0", "random",
+        "hello", "eolll", "--bidirectional", "--layers", "2", "--nonlinearity", "relu", "--no-bias", "--h0", "random",
         "--export", "onnx",
     )  # fmt: skip
     export = doc["export"]
@@ -116,13 +116,16 @@ def test_packed_input_has_no_torch_export_and_says_what_works() -> None:
 
 
 def test_the_report_has_an_export_section() -> None:
-    result = invoke("--module", "nn.RNN(3, 2, batch_first=True)", "--lengths", "4,4", "--export", "torch")
+    """An embedding in front: the program starts at the layer's input, the embedded vectors."""
+    args = ["--module", "nn.RNN(3, 2, batch_first=True)", "--vocab-size", "5", "--embed", "3", "--lengths", "4,4"]
+    result = invoke(*args, "--export", "torch")
     assert result.exit_code == 0, result.stderr
     text = result.stdout
     assert "Export: torch.export (saved, loaded back)" in text
-    assert "input    batch=any × seq=4 × input=3 (in)" in text
+    assert "input    batch=any × seq=4 × embed=3 (in)" in text
     assert "failed: You marked seq as dynamic but your code specialized it to be a constant (4)." in text
     assert "h_0 is an input of the program though the run passed none" in text
+    assert "the embedding in front is not exported: the program starts at the layer's input" in text
 
 
 @pytest.mark.parametrize(
