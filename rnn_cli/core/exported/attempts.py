@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .facts import Attempt, AxisState, DynamicAxis, ExportCheck, Exporter, Frozen, Outcome
-from .program import Layer, asked_dynamic, axis_names, compared, inputs_at, sizes_of, torch_outputs
+from .program import Layer, asked_dynamic, axis_names, compared, sizes_of
 from .quiet import about, exporter_message, quiet, specialized
 from .request import check_sizes
 
@@ -104,8 +104,7 @@ def _check(layer: Layer, run: Runner, batch: int, steps: int) -> ExportCheck:
     """The program and torch's module on the same inputs: the run's own at its sizes, else the
     check's own seeded features and initial state."""
     own = (batch, steps) == sizes_of(layer, layer.example)
-    inputs = layer.example if own else inputs_at(layer, batch, steps, layer.config.seed)
-    expected = torch_outputs(layer, inputs)
+    inputs, expected = layer.checked_at(batch, steps)
     try:
         worst, ok = compared(run(inputs), expected, layer.tolerance)
     except MemoryError:

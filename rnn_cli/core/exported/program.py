@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..config import Config
@@ -33,6 +33,19 @@ class Layer:
     example: dict[str, torch.Tensor]
     #: How far from torch's a value may be: the run's own check's (atol, rtol).
     tolerance: tuple[float, float]
+    #: Each checked size's inputs and torch's outputs on them, made once for every path.
+    checks: dict[tuple[int, int], tuple[dict[str, torch.Tensor], list[torch.Tensor]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def checked_at(self, batch: int, steps: int) -> tuple[dict[str, torch.Tensor], list[torch.Tensor]]:
+        """The inputs at these sizes (the run's own at its sizes, else seeded ones with an initial
+        state of their own) and torch's module on them, made once for every path."""
+        if (batch, steps) not in self.checks:
+            own = (batch, steps) == sizes_of(self, self.example)
+            inputs = self.example if own else inputs_at(self, batch, steps, self.config.seed)
+            self.checks[batch, steps] = (inputs, torch_outputs(self, inputs))
+        return self.checks[batch, steps]
 
     @property
     def lstm(self) -> bool:

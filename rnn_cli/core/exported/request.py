@@ -60,13 +60,14 @@ def check_sizes(batch: int, steps: int, *, steps_frozen: bool = False) -> list[t
 
 
 def export_work(config: Config, batch: int, steps: int, input_size: int, export_format: ExportFormat) -> int:
-    """Multiply-adds of exporting and checking: for each exporter path, one forward at the run's
-    sizes (tracing), then torch and the exported program at every checked size."""
-    forwards = [(batch, steps)] + 2 * check_sizes(batch, steps)
-    once = sum(
-        mult_adds_from(config, b, s, b * s, input_size) + sequential_steps(config, s) * STEP_WORK for b, s in forwards
-    )
-    return ATTEMPTS[export_format] * once
+    """Multiply-adds of exporting and checking: torch's module once at every checked size, and
+    for each exporter path one forward at the run's sizes (tracing) and its program at each size."""
+
+    def forward(b: int, s: int) -> int:
+        return mult_adds_from(config, b, s, b * s, input_size) + sequential_steps(config, s) * STEP_WORK
+
+    checks = sum(forward(b, s) for b, s in check_sizes(batch, steps))
+    return checks + ATTEMPTS[export_format] * (forward(batch, steps) + checks)
 
 
 def export_bytes(config: Config, batch: int, steps: int, input_size: int) -> int:
