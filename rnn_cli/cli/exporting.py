@@ -11,7 +11,7 @@ from .files import write_atomically
 from .streams import error_line
 
 if TYPE_CHECKING:
-    from ..core.exported import ExportFacts
+    from ..core.exported.facts import ExportFacts
     from .options import Options
 
 

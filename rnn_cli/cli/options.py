@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from ..core.config import MAX_SIZE, Cell, Config, Device, Dtype, Nonlinearity, Padding, Tokenizer
 from ..core.errors import BadInput, quoted
-from ..core.exported.request import SUFFIX, ExportFormat
+from ..core.exported.formats import SUFFIX, ExportFormat
 from ..core.settings import CONFIG_FIELDS, DEFAULT_TOKENIZER
 from ..core.tokens import DEFAULT_MAX_STEPS
 from ..render.sections import FIRST_SCREEN, SECTIONS, Section, complete_sections, parse_sections

@@ -16,7 +16,8 @@ from typing import Any
 from .budget import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, Drawn, check_memory, check_work, estimate_from
 from .config import MAX_SIZE, Config, Padding, Tokenizer
 from .errors import BadInput, SettingNames, quoted
-from .exported.request import ExportRequest, check_export_budget
+from .exported.formats import ExportRequest
+from .exported.request import check_export_budget
 from .expressions import parse_expressions
 from .given import Given, check_given, prepare_given, with_expressions
 from .plan import Plan, RandomInput, Repeated, RunInput, SizesInput, TensorInput, WordsInput

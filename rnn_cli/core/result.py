@@ -16,7 +16,7 @@ from .layout import Layout
 if TYPE_CHECKING:
     import torch
 
-    from .exported import ExportFacts
+    from .exported.facts import ExportFacts
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
 from ..core.config import Direction, Source
 from ..core.diagnose import Found as DiagnosisKind
 from ..core.exported.facts import AxisState, DynamicAxis, Exporter, Outcome
-from ..core.exported.request import ExportFormat
+from ..core.exported.formats import ExportFormat
 from ..core.layout import TENSORS
 from ..core.settings import SETTINGS, Setting
 

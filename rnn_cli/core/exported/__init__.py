@@ -2,7 +2,8 @@
 dynamic and h_0 (and c_0) as inputs, by every path the format's exporters offer, each program
 run against torch's module at the run's sizes and at others.
 
-``request`` is pure Python (the budget, the sizes, the extra's packages, before torch);
+``formats`` and ``request`` are pure Python (the request, the budget, the sizes, the extra's
+packages, before torch);
 ``program`` wraps the layer; ``onnx_paths`` and ``torch_paths`` try the exporters, and
 ``attempts`` checks what each made. ``export_layer`` puts them together into ``ExportFacts``.
 """
@@ -11,15 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .facts import Attempt, ExportFacts
-from .request import ExportFormat, ExportRequest
+from .formats import ExportFormat, ExportRequest
 
 if TYPE_CHECKING:
     import torch
 
     from ..config import Config
+    from .facts import Attempt, ExportFacts
 
-__all__ = ["ExportFacts", "ExportFormat", "ExportRequest", "export_layer"]
+__all__ = ["ExportFormat", "ExportRequest", "export_layer"]
 
 
 def export_layer(
@@ -34,6 +35,7 @@ def export_layer(
     """The layer exported by each path of ``request.format`` and checked to ``tolerance`` (atol,
     rtol); the chosen program is the first that keeps every axis dynamic and matches torch, else
     the first that matches."""
+    from .facts import ExportFacts
     from .program import exportable
 
     layer = exportable(config, module, batch, lengths, initial, tolerance)

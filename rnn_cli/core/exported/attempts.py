@@ -42,9 +42,8 @@ def tried(exporter: Exporter, export: Callable[[], Exported], layer: Layer, *, s
         raise
     except Exception as error:  # any exporter's or runtime's refusal is what this path did
         message = exporter_message(error)
-        refused = [
-            Frozen(exporter, _axis(name), size, [], about(name, message)) for name, size in specialized(str(error))
-        ]
+        named = [(name, size) for name, size in specialized(str(error)) if name in ("batch", "seq")]
+        refused = [Frozen(exporter, _axis(name), size, [], about(name, message)) for name, size in named]
         return Attempt(exporter, "failed", message, frozen=refused)
     axes = _declared_axes(layer, made)
     frozen = _frozen(exporter, layer, made, steps=steps)

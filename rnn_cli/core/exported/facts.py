@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .request import ExportFormat
+from .formats import ExportFormat
 
 #: Each exporter path torch offers, as the tool tries them (render says what each call is):
 #: ``onnx-dynamo``, torch.onnx.export(dynamo=True, dynamic_shapes=...), torch's default since 2.9;

@@ -1,23 +1,19 @@
-"""What an export asks for, what it will cost and which sizes it is checked at: pure Python, so a
-request is refused (a missing extra, a budget it would exceed) before torch is imported.
+"""What an export will cost and which sizes it is checked at, and the packages it needs: pure
+Python, so a request is refused (a missing extra, a budget it would exceed) before torch is
+imported.
 """
 
 from __future__ import annotations
 
 import importlib.util
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
 
 from ..budget import STEP_WORK, check_memory, human_count, mult_adds_from, sequential_steps
 from ..config import Config
 from ..errors import BadInput, SettingNames
 from ..layout import parameter_layouts
+from .formats import ExportFormat, ExportRequest
 
-#: Where the exported program runs: ONNX (onnxruntime) or torch.export's program.
-ExportFormat = Literal["onnx", "torch"]
-#: What the file of each format is called, and what writes it.
-SUFFIX: dict[ExportFormat, str] = {"onnx": ".onnx", "torch": ".pt2"}
 #: The packages an ONNX export needs beyond torch (the ``export`` extra), by import name.
 ONNX_PACKAGES = ("onnx", "onnxruntime", "onnxscript")
 INSTALL = "pip install 'rnn-shapes[export]'"
@@ -25,15 +21,6 @@ INSTALL = "pip install 'rnn-shapes[export]'"
 ATTEMPTS: dict[ExportFormat, int] = {"onnx": 2, "torch": 3}
 #: What the exporters hold beyond the tensors counted: graphs, protos, an onnxruntime session.
 EXPORTER_BYTES = 64 * 1024**2
-
-
-@dataclass(frozen=True)
-class ExportRequest:
-    """``--export FORMAT`` (and ``--export-file FILE``): the run's layer exported and checked."""
-
-    format: ExportFormat
-    #: Where the caller has the exported model written (the command line writes it), or None.
-    file: str | None = None
 
 
 def missing_packages(export_format: ExportFormat) -> list[str]:
