@@ -24,6 +24,9 @@ _SPECIALIZED = re.compile(r"You marked (\w+) as dynamic but your code specialize
 _FIX = re.compile(r"^\s*(\w+) = (\d+)\s*$", re.M)
 #: The most of an exporter's message we keep: its gist, not its traceback.
 MESSAGE_CHARS = 400
+#: Where an exporter's message turns from what happened to boilerplate: TorchScript's plea for a
+#: pull request, and the graph it dumps after it.
+_BOILERPLATE = re.compile(r" (?:Please feel free to request support|\[Caused by ).*", re.S)
 
 
 @contextlib.contextmanager
@@ -85,7 +88,7 @@ def exporter_message(error: BaseException) -> str:
     explained = next((line for line in lines[1:3] if line.startswith("Explanation:")), None)
     if explained is not None:  # dynamo's graph breaks: the title, then what it means
         first += ": " + _first_sentence(re.sub(r" in file `[^`]*`", "", explained.removeprefix("Explanation:").strip()))
-    first = " ".join(first.split())
+    first = _BOILERPLATE.sub("", " ".join(first.split()))
     return first if len(first) <= MESSAGE_CHARS else first[: MESSAGE_CHARS - 1] + "…"
 
 
