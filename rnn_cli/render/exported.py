@@ -20,7 +20,7 @@ CALLS: dict[Exporter, str] = {
     "onnx-torchscript": "torch.onnx.export(dynamo=False, dynamic_axes=...)",
     "torch-export": "torch.export.export(dynamic_shapes=...)",
     "torch-export-while-loop": "torch.export.export(strict=True) under torch's while_loop LSTM/GRU decompositions",
-    "torch-export-static-seq": "torch.export.export(dynamic_shapes=...) with the batch alone dynamic",
+    "torch-export-static-seq": "torch.export.export(dynamic_shapes=...) for the batch alone",
 }
 #: Each path in a few words, for the table.
 SHORT: dict[Exporter, str] = {
@@ -109,10 +109,12 @@ def instead(result: Result) -> str | None:
 
 
 def _kept(attempt: Attempt) -> str:
-    fixed = sorted({axis for axes in attempt.axes.values() for axis, state in axes.items() if state == "static"})
-    dynamic = [axis for axis in ("batch", "seq") if axis not in fixed]
-    kept = " and ".join(dynamic) or "no axis"
-    return f"keeps {kept} dynamic, the {'steps' if 'seq' in fixed else 'batch'} fixed at the run's"
+    """Which of the batch and the steps a program keeps dynamic, and which it fixed."""
+    names = {"batch": "the batch", "seq": "the steps"}
+    static = {axis for axes in attempt.axes.values() for axis, state in axes.items() if state == "static"}
+    kept = " and ".join(names[a] for a in names if a not in static) or "neither the batch nor the steps"
+    fixed = " and ".join(names[a] for a in names if a in static)
+    return f"keeps {kept} dynamic, {fixed} fixed at the run's"
 
 
 def _none_works(result: Result) -> str:
