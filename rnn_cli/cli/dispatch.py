@@ -55,8 +55,13 @@ def dispatch(options: Options, ctx: typer.Context) -> int:
     load_torch()  # every check that needs no torch has passed: now it is needed
     if other_plan is not None:
         _compare(options, run_plan(plan), run_plan(other_plan))
-    else:
-        _show_one(options, run_plan(plan))
+        return 0
+    result = run_plan(plan)
+    _show_one(options, result)
+    if result.export is not None:
+        from .exporting import export_status
+
+        return export_status(result.export)
     return 0
 
 
@@ -86,10 +91,15 @@ def _diagnose(options: Options) -> int:
 
 
 def _show_one(options: Options, result: Result) -> None:
+    if result.export is not None:
+        from .exporting import write_export
+
+        write_export(options, result.export)
     if options.code:
+        from ..render.export_script import export_script
         from ..render.script import script
 
-        write_stdout(script(result))
+        write_stdout(export_script(result) if result.export is not None else script(result))
         return
     values = options.shows_values()
     if options.json_out:

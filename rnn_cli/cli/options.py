@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from ..core.config import MAX_SIZE, Cell, Config, Device, Dtype, Nonlinearity, Padding, Tokenizer
 from ..core.errors import BadInput, quoted
+from ..core.exported.formats import SUFFIX, ExportFormat
 from ..core.settings import CONFIG_FIELDS, DEFAULT_TOKENIZER
 from ..core.tokens import DEFAULT_MAX_STEPS
 from ..render.sections import FIRST_SCREEN, SECTIONS, Section, complete_sections, parse_sections
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from ..core.bindings import Bindings
     from ..core.budget import Drawn
     from ..core.explore import Plan, RandomInput
+    from ..core.exported import ExportRequest
     from ..core.plan import Stages
     from ..core.request import Request
 
@@ -465,6 +467,26 @@ class Options:
             help="Print a standalone torch script that reproduces the run.", panel=Panel.OUTPUT, scope=Scope.COMMAND
         ),
     ] = False
+    export_format: Annotated[
+        ExportFormat | None,
+        Option(
+            help="Export the layer, batch and steps dynamic, and run it at other sizes (onnx: rnn-shapes[export]).",
+            panel=Panel.MODEL,
+            scope=Scope.COMMAND,
+            flags=("--export",),
+            show_default=False,
+        ),
+    ] = None
+    export_file: Annotated[
+        str | None,
+        Option(
+            help="Write what --export made: .onnx, or .pt2 (torch.export.save).",
+            panel=Panel.MODEL,
+            scope=Scope.COMMAND,
+            metavar="FILE",
+            show_default=False,
+        ),
+    ] = None
     diagnose: Annotated[
         str | None,
         Option(
@@ -624,6 +646,7 @@ class Options:
             timed=self.timed,
             drawn=self.drawn(),
             stages=_stages(self.fields_wanted(), values=self.shows_values()),
+            export=self.export_request(),
             names=self.names(),
         )
 
@@ -699,6 +722,12 @@ class Options:
             raise BadInput(f"--fields: {what}; the keys are {', '.join(KEYS)}")
         return tuple(key for key in KEYS if key in asked)
 
+    def export_request(self) -> ExportRequest | None:
+        """--export (and --export-file) as the core takes them."""
+        from ..core.exported import ExportRequest
+
+        return None if self.export_format is None else ExportRequest(self.export_format, self.export_file)
+
     def drawn(self) -> Drawn:
         """What this run draws beside its JSON, for the memory estimate: the screen's report,
         the whole report for --svg/--html, the plot."""
@@ -760,7 +789,7 @@ class Options:
         for first, second, why in CONFLICTS:
             if first in given and second in given:
                 raise BadInput(f"{flag(first)} and {flag(second)}: {why}")
-        files = [(name, getattr(self, name)) for name in ("svg", "html", "plot") if getattr(self, name)]
+        files = [(name, getattr(self, name)) for name in ("svg", "html", "plot", "export_file") if getattr(self, name)]
         for k, (name, path) in enumerate(files):
             for other, other_path in files[k + 1 :]:
                 if os.path.realpath(path) == os.path.realpath(other_path):
@@ -777,16 +806,30 @@ class Options:
         self.check_yours()
         if self.file == "":
             raise BadInput("--file needs a path ('-' for stdin)")
-        for name in ("svg", "html", "plot"):
+        for name in ("svg", "html", "plot", "export_file"):
             path = getattr(self, name)
             if path is not None:
                 check_output_path(path, flag(name))
+        self.check_export()
         if self.plot is not None:
             if os.path.splitext(self.plot)[1].lower() not in (".svg", ".png"):
                 raise BadInput(f"--plot draws .svg or .png files, not {self.plot!r}")
             from ..render.plot import require_matplotlib
 
             require_matplotlib()
+
+    def check_export(self) -> None:
+        """--export's packages (the export extra, for onnx) and --export-file's suffix."""
+        if self.export_file is not None and self.export_format is None:
+            raise BadInput("--export-file writes what --export makes: give --export onnx or --export torch too")
+        if self.export_format is None:
+            return
+        from ..core.exported.request import require_packages
+
+        require_packages(self.export_format)
+        suffix = SUFFIX[self.export_format]
+        if self.export_file is not None and not self.export_file.lower().endswith(suffix):
+            raise BadInput(f"--export {self.export_format} writes a {suffix} file, not {self.export_file!r}")
 
     def check_yours(self) -> None:
         """What the caller brings, checked before anything is read: --set's values (literals
@@ -816,6 +859,13 @@ CONFLICTS = [
     ("fields", "svg", "--svg draws the whole report: leave --fields out"),
     ("fields", "html", "--html draws the whole report: leave --fields out"),
     ("fields", "plot", "--plot draws the whole run: leave --fields out"),
+    ("vs", "export_format", "--export exports one run and --vs compares two: export each on its own"),
+    ("batch", "export_format", "--export exports one run: give it on the command line, one run at a time"),
+    (
+        "tui",
+        "export_format",
+        "--export exports one run; the explorer changes it all the time: export from the command line",
+    ),
 ]
 
 

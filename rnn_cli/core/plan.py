@@ -20,6 +20,7 @@ from .tokens import Tokenized
 if TYPE_CHECKING:
     import torch
 
+    from .exported import ExportRequest
     from .given import Given
 
 
@@ -157,6 +158,8 @@ class Plan:
     given: Given | None = field(default=None, compare=False)
     #: What this run computes beyond the forward pass and the shapes.
     stages: Stages = ALL_STAGES
+    #: --export: the layer exported and checked after the run.
+    export: ExportRequest | None = None
 
     @functools.cached_property
     def lengths(self) -> list[int]:

@@ -11,6 +11,8 @@ from typing import Any
 from .budget import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, Drawn, check_memory, check_work, estimate_from
 from .config import MAX_SIZE, Config, Padding, Tokenizer
 from .errors import BadInput, SettingNames, quoted
+from .exported.formats import ExportRequest
+from .exported.request import check_export_budget
 from .expressions import parse_expressions
 from .given import Given, check_given, prepare_given, with_expressions
 from .plan import ALL_STAGES, Plan, RandomInput, Repeated, RunInput, SizesInput, Stages, TensorInput, WordsInput
@@ -38,6 +40,7 @@ def prepare(
     given: Given | None = None,
     expressions: Sequence[str] = (),
     stages: Stages = ALL_STAGES,
+    export: ExportRequest | None = None,
 ) -> Plan:
     """Validate, tokenize and budget a request without importing torch.
 
@@ -46,7 +49,8 @@ def prepare(
 
     The work (``max_work`` multiply-adds) and memory (``max_memory`` bytes, counting what
     ``drawn`` says is drawn) are estimated from the batch's sizes alone, before anything of
-    its size is built. Raises :class:`BadInput` naming each setting as ``names`` calls it.
+    its size is built; ``export`` (the layer exported and checked after the run) counts in both.
+    Raises :class:`BadInput` naming each setting as ``names`` calls it.
     """
     name = SettingNames(names or {})
     _check_limits(name, trace_words=trace_words, max_steps=max_steps, max_memory=max_memory, max_work=max_work)
@@ -64,6 +68,8 @@ def prepare(
     estimate = estimate_from(config, n, longest, tokens, width, values=values, trace_words=traced, drawn=drawn)
     check_memory(estimate, max_memory, names)
     check_work(config, n, longest, tokens, width, max_work, names)
+    if export is not None:
+        check_export_budget(config, (n, longest, tokens, width), export, (max_work, max_memory), estimate, names)
     if expressions:
         parsed = parse_expressions(
             expressions,
@@ -73,7 +79,7 @@ def prepare(
             sizes=(n, longest),
         )
         given = with_expressions(given, parsed, max_memory - estimate, name)
-    return Plan(config, run_input, tokenizer, traced, module, timed, given=given, stages=stages)
+    return Plan(config, run_input, tokenizer, traced, module, timed, given=given, stages=stages, export=export)
 
 
 Stats = tuple[int, int, int, int]

@@ -26,6 +26,7 @@ from .tokens import DEFAULT_MAX_STEPS
 if TYPE_CHECKING:
     from .bindings import Bindings
     from .checkpoint import Checkpoint, FoundLayer
+    from .exported.formats import ExportRequest
     from .given import Given
 
 __all__ = ["Limits", "Request", "Tensors", "check_module_tensors", "module_config"]
@@ -105,6 +106,8 @@ class Request:
     timed: bool = False
     drawn: Drawn | None = None
     stages: Stages = ALL_STAGES
+    #: --export: the layer exported and checked after the run.
+    export: ExportRequest | None = None
     #: What the caller calls each setting in messages (``--hidden``; ``hidden_size`` from Python).
     names: Mapping[str, str] = field(default_factory=dict)
 
@@ -213,6 +216,7 @@ class Request:
             timed=self.timed,
             drawn=self.drawn,
             stages=self.stages,
+            export=self.export,
         )
 
     def given(self, config: Config) -> tuple[Given | None, Any]:

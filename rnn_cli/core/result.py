@@ -16,6 +16,8 @@ from .layout import Layout
 if TYPE_CHECKING:
     import torch
 
+    from .exported.facts import ExportFacts
+
 
 @dataclass
 class TensorFacts:
@@ -265,6 +267,8 @@ class Result:
     given: GivenFacts | None = None
     #: The nn.Embedding in front of the layer (``--embed``), as called; None for one-hot.
     embedding_call: str | None = None
+    #: The layer exported and checked (``--export``), or None.
+    export: ExportFacts | None = None
 
     @property
     def call(self) -> str:

@@ -54,7 +54,7 @@ def run_plan(plan: Plan) -> Result:
     """Build and run the module, check it against the reference and gather the facts."""
     import torch
 
-    if not plan.stages.forward:  # shapes alone were asked for: nothing to run
+    if not plan.stages.forward and plan.export is None:  # shapes alone were asked for: nothing to run
         from .shapes import shapes_result
 
         shaped = shapes_result(plan)
@@ -81,12 +81,21 @@ def _stages(plan: Plan, work: int) -> Result:
     encoded = encode(plan)
     ran = forward(plan, encoded)
     wanted = plan.stages
-    verified = verify(plan, encoded, ran, work) if wanted.check or wanted.idioms else None
+    verified = verify(plan, encoded, ran, work) if wanted.check or wanted.idioms or plan.export else None
     found = facts(plan, encoded, ran, verified)
     checked: list[Idiom] = []
     if verified is not None and wanted.idioms:
         checked = idioms(plan, encoded, ran, verified, found, large=work >= PARALLEL_MULT_ADDS)
-    return _result(plan, encoded, ran, verified, found, checked, cost(encoded, ran, found, work))
+    result = _result(plan, encoded, ran, verified, found, checked, cost(encoded, ran, found, work))
+    if plan.export is not None:
+        from .exported import export_layer
+
+        assert verified is not None  # an export is held to the check's tolerance: it always checks
+        tolerance = (verified.comparison.atol, verified.comparison.rtol)
+        result.export = export_layer(
+            encoded.config, ran.module, encoded.batch, encoded.lengths, encoded.initial, plan.export, tolerance
+        )
+    return result
 
 
 # -- encode ----------------------------------------------------------------------------------------

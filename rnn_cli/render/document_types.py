@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
 
 from ..core.config import Direction, Source
 from ..core.diagnose import Found as DiagnosisKind
+from ..core.exported.facts import AxisState, DynamicAxis, Exporter, Outcome
+from ..core.exported.formats import ExportFormat
 from ..core.layout import TENSORS
 from ..core.settings import SETTINGS, Setting
 
@@ -254,6 +256,72 @@ class GivenDoc(TypedDict):
     tensors: list[TensorOriginDoc]
 
 
+class ExportCheckDoc(TypedDict):
+    """The exported program and torch's module on the same inputs, at one size."""
+
+    batch: Count
+    seq: Count
+    #: The largest difference over every output; null when the program refused these sizes.
+    max_abs_diff: float | None
+    ok: bool
+    #: The runtime's own message when it refused these sizes.
+    error: str | None
+    #: True for the run's own inputs (its batch, its h_0 or torch's zeros); else seeded ones.
+    own: bool
+
+
+class FrozenDoc(TypedDict):
+    """An axis an exporter was asked to keep dynamic and did not."""
+
+    exporter: Exporter
+    axis: DynamicAxis
+    size: Count | None
+    #: The tensors whose declared shape holds it fixed ([] when the exporter refused to export).
+    tensors: list[str]
+    #: The exporter's own words; null when it said nothing and only its program shows it.
+    reason: str | None
+
+
+class AttemptDoc(TypedDict):
+    exporter: Exporter
+    #: The call, as written in a script.
+    call: str
+    outcome: Outcome
+    #: The exporter's own message when it made no program that loads.
+    message: str | None
+    axes: dict[str, dict[str, AxisState]]
+    #: Each tensor's sizes as the program declares them, null where dynamic.
+    declared: dict[str, list[Count | None]]
+    checked: list[ExportCheckDoc]
+
+
+class ExportDoc(TypedDict):
+    """--export: the run's layer exported with the batch and steps dynamic, and checked."""
+
+    format: ExportFormat
+    #: A program was made that matches torch at every size it was checked at.
+    ok: bool
+    #: The path chosen: every axis dynamic if any path keeps them, else the first that matches.
+    exporter: Exporter | None
+    inputs: list[str]
+    outputs: list[str]
+    #: The chosen program's axes, per tensor, per axis name.
+    axes: dict[str, dict[str, AxisState]]
+    #: Every axis any path froze, with the exporter's own words.
+    frozen: list[FrozenDoc]
+    #: The chosen program at the run's sizes and at others.
+    checked: list[ExportCheckDoc]
+    attempts: list[AttemptDoc]
+    atol: float
+    rtol: float
+    #: Where the program was written (--export-file), or null.
+    file: str | None
+    #: What works where the first path froze an axis or failed; null when it did not.
+    instead: str | None
+    #: The run passed no initial state: h_0 (and c_0) are inputs all the same (zeros are torch's default).
+    state_added: bool
+
+
 class Document(_DocumentRequired, total=False):
     """rnn-shapes --json document"""
 
@@ -266,6 +334,8 @@ class Document(_DocumentRequired, total=False):
     #: With --fields only: the keys asked for, in the document's order. The document then holds
     #: schema_version, fields and those keys, nothing else.
     fields: list[str]
+    #: --export's findings, or null. Added later: optional in the schema, always written.
+    export: ExportDoc | None
 
 
 class _DifferenceRequired(TypedDict):

@@ -30,6 +30,7 @@ from .document_types import (
     TraceStepDoc,
     VerificationDoc,
 )
+from .exported import export_document
 from .idiom_notes import note
 from .notes import tensor_note
 from .numbers import json_values
@@ -142,6 +143,7 @@ _BUILDERS: dict[str, Callable[[Result, _Values | None], Any]] = {
     "cost": lambda r, v: cost_document(r.cost) if r.cost is not None else None,
     "warnings": lambda r, v: _warnings(r),
     "given": lambda r, v: given_document(r.given),
+    "export": lambda r, v: export_document(r),
 }
 #: The document's keys that ``--fields`` may name, in order.
 KEYS: tuple[str, ...] = tuple(_BUILDERS)

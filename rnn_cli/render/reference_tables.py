@@ -58,6 +58,8 @@ KEYS: dict[str, str] = {
     "and `trace` the check; `idioms` the check and the idioms; `identities`; `padding_effects` a second "
     "forward pass; keys that hold no number, `tensors` without values among them, no module and no "
     "forward at all: their shapes are the documented formulas every full run holds torch to)",
+    "export": "`--export`'s findings, or null: the program's axes (dynamic or static), the axes each "
+    "exporter path froze with its own words, the sizes checked against torch, the file written",
 }
 
 #: The kinds of JSON rnn-shapes prints, by $defs name: what prints each.

@@ -11,6 +11,7 @@ from rich.text import Text
 from ..core.result import Result
 from .blocks import DEFAULT_MAX_ROWS, DEFAULT_WIDTH, section
 from .diagram import diagram
+from .exported import export_section
 from .mistakes import idioms_section, packed_table, padding_table, warning_lines
 from .sections import FIRST_SCREEN, SECTIONS, Section
 from .tables import (
@@ -62,6 +63,7 @@ def available_sections(result: Result, *, values: bool = True, traced_words: int
         "padding": _padded(result),
         "cost": result.cost is not None,
         "steps": bool(traced_words),
+        "export": result.export is not None,
     }
     valued: set[Section] = {"input", "embedded", "h_0", "c_0", "output", "h_n", "c_n"}
     return [name for name in SECTIONS if have.get(name, True) and (values or name not in valued)]
@@ -104,6 +106,7 @@ def report_sections(
         "cost": lambda: cost_table(result),
         "steps": lambda: trace_report(result, min(traced_words, len(result.words)), max_rows, width),
         "verification": lambda: Group(Text(), verification_line(result)),
+        "export": lambda: export_section(result),
     }
     wanted = available_sections(result, values=values, traced_words=traced_words)
     parts = {name: builders[name]() for name in wanted if only is None or name in only}

@@ -96,9 +96,9 @@ def _needs(result: Result) -> str:
     return "only torch" if not extra else "torch and " + " and ".join(extra)
 
 
-def script(result: Result) -> str:
-    """The script, in the order it runs: the input, the module (and embedding), the run, then a
-    line printing each tensor's shape and axes."""
+def script(result: Result, *, printing: bool = True) -> str:
+    """The script, in the order it runs: the input, the module (and embedding), the run, then
+    (unless ``printing`` is False) a line printing each tensor's shape and axes."""
     vocab_size = _vocab_size(result)
     return "".join(
         [
@@ -106,7 +106,7 @@ def script(result: Result) -> str:
             _source(result, vocab_size),
             _module(result, vocab_size),
             _running(result),
-            _printing(result),
+            _printing(result) if printing else "",
         ]
     )
 

@@ -30,6 +30,7 @@ Section = Literal[
     "cost",
     "steps",
     "verification",
+    "export",
 ]
 SECTIONS: tuple[Section, ...] = get_args(Section)
 #: What a learner came for, on the first screen: the words as tokens, every shape with named
@@ -49,6 +50,7 @@ FIRST_SCREEN: frozenset[Section] = frozenset(
         "expressions",
         "steps",
         "verification",
+        "export",
     )
 )
 

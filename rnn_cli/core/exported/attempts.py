@@ -1,0 +1,113 @@
+"""One exporter path, tried the same way whatever the format: export (quietly), read the axes the
+program declares, name the ones it froze, run it against torch at every size it admits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .facts import Attempt, AxisState, DynamicAxis, ExportCheck, Exporter, Frozen, Outcome
+from .program import Layer, asked_dynamic, axis_names, compared, sizes_of
+from .quiet import about, exporter_message, quiet, specialized
+from .request import check_sizes
+
+if TYPE_CHECKING:
+    import torch
+
+Runner = Callable[[dict[str, "torch.Tensor"]], list["torch.Tensor"]]
+
+
+@dataclass
+class Exported:
+    """What an exporter made: its program serialized, a way to run it, and its declared shapes."""
+
+    program: bytes
+    run: Runner
+    #: Each tensor's sizes as the program declares them, None where it takes any size.
+    declared: dict[str, tuple[int | None, ...]]
+    #: What the exporter said of each axis it fixed on its own (torch.onnx's suggested fixes), by axis.
+    said: dict[str, str] = field(default_factory=dict)
+
+
+def tried(exporter: Exporter, export: Callable[[], Exported], layer: Layer, *, steps: bool = True) -> Attempt:
+    """The path's program, or the exporter's refusal in its own words; the axes it froze; the
+    program held against torch at the run's sizes and at others it admits."""
+    try:
+        with quiet():
+            made = export()
+    except MemoryError:
+        raise
+    except Exception as error:  # any exporter's or runtime's refusal is what this path did
+        message = exporter_message(error)
+        named = [(name, size) for name, size in specialized(str(error)) if name in ("batch", "seq")]
+        refused = [Frozen(exporter, _axis(name), size, [], about(name, message)) for name, size in named]
+        return Attempt(exporter, "failed", message, frozen=refused)
+    axes = _declared_axes(layer, made)
+    frozen = _frozen(exporter, layer, made, steps=steps)
+    fixed = {f.axis for f in frozen} | (set() if steps else {"seq"})
+    with quiet():
+        checked = [_check(layer, made.run, b, s) for b, s in _admitted(layer, fixed)]
+    outcome: Outcome = "frozen" if fixed else "dynamic"
+    declared = {name: made.declared[name] for name in axes}
+    return Attempt(exporter, outcome, None, axes, declared, frozen, checked, made.program)
+
+
+def _axis(name: str) -> DynamicAxis:
+    """An axis by the name the export gave its dimension (``batch``, ``seq``)."""
+    return "seq" if name == "seq" else "batch"
+
+
+def _declared_axes(layer: Layer, made: Exported) -> dict[str, dict[str, AxisState]]:
+    axes: dict[str, dict[str, AxisState]] = {}
+    for name in [*layer.inputs, *layer.outputs]:
+        sizes = made.declared.get(name)
+        if sizes is not None:
+            names = axis_names(layer.config, name)
+            axes[name] = {
+                axis: "dynamic" if size is None else "static" for axis, size in zip(names, sizes, strict=True)
+            }
+    return axes
+
+
+def _frozen(exporter: Exporter, layer: Layer, made: Exported, *, steps: bool) -> list[Frozen]:
+    """Each axis asked dynamic that the program declares fixed, with the tensors that fix it and
+    what the exporter said of it."""
+    found: dict[str, tuple[int | None, list[str]]] = {}
+    for name in [*layer.inputs, *layer.outputs]:
+        sizes = made.declared.get(name)
+        if sizes is None:
+            continue
+        names = axis_names(layer.config, name)
+        for axis in asked_dynamic(layer.config, name, steps=steps):
+            size = sizes[names.index(axis)]
+            if size is not None:
+                found.setdefault(axis, (size, []))[1].append(name)
+    return [
+        Frozen(exporter, _axis(axis), size, tensors, made.said.get(axis)) for axis, (size, tensors) in found.items()
+    ]
+
+
+def _admitted(layer: Layer, fixed: set[str]) -> list[tuple[int, int]]:
+    """The sizes to run at: the run's, and others where the program's axes are dynamic."""
+    batch, steps = sizes_of(layer, layer.example)
+    sizes = check_sizes(batch, steps, steps_frozen="seq" in fixed)
+    if "batch" in fixed:
+        sizes = [(batch, s) for _, s in sizes]
+    return list(dict.fromkeys(sizes))
+
+
+def _check(layer: Layer, run: Runner, batch: int, steps: int) -> ExportCheck:
+    """The program and torch's module on the same inputs: the run's own at its sizes, else the
+    check's own seeded features and initial state."""
+    own = (batch, steps) == sizes_of(layer, layer.example)
+    inputs, expected = layer.checked_at(batch, steps)
+    try:
+        worst, ok = compared(run(inputs), expected, layer.tolerance)
+    except MemoryError:
+        raise
+    except Exception as error:  # the runtime refusing these sizes is the finding
+        return ExportCheck(batch, steps, None, False, exporter_message(error), own)
+    return ExportCheck(batch, steps, worst if math.isfinite(worst) else None, ok, None, own)
