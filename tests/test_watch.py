@@ -92,6 +92,26 @@ def test_a_bridge_that_hands_layer_0_to_the_decoder_is_found_and_the_right_bridg
             assert finding(w, mark).kind in RIGHT, mark
 
 
+def test_state_rows_handed_on_are_judged_by_the_layers_the_receiver_reads_them_as() -> None:
+    encoder, one, two = nn.GRU(4, 5, num_layers=3), nn.GRU(4, 5), nn.GRU(4, 5, num_layers=2)
+    x = torch.randn(6, 2, 4)
+    with watch() as w:
+        _, h_n = encoder(x)
+        top = h_n[-1:]
+        one(x, top)
+        last_two = h_n[-2:]
+        two(x, last_two)
+        reversed_rows = h_n[[2, 1]]
+        two(x, reversed_rows)
+    kinds = {f.code: f.kind for f in w.findings}
+    assert kinds == {
+        "top = h_n[-1:]": "state_rows",
+        "last_two = h_n[-2:]": "state_rows",
+        "reversed_rows = h_n[[2, 1]]": "handed_state",
+    }
+    assert [(c.name, c.count) for c in w.calls] == [("encoder", 1), ("one", 1), ("two", 2)]
+
+
 def test_a_tagger_that_flattens_steps_is_right() -> None:
     torch.manual_seed(2)
     w = watched(Tagger(), torch.randn(2, 5, 4))
