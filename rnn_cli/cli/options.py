@@ -644,7 +644,7 @@ class Options:
             from ..core.checkpoint import layer_module, notes
 
             checkpoint, layer = self.checkpoint_layer()
-            module = layer_module(checkpoint, layer, config)
+            module = layer_module(checkpoint, layer, config, max_bytes=self.memory_limit(), names=self.names())
             checkpoint_facts = CheckpointFacts(
                 file=checkpoint.path,
                 format=checkpoint.format,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .config import Config, gate_count
+from .config import MAX_CELLS, Config, gate_count
 from .errors import BadInput, SettingNames
 from .layout import parameter_layouts
 
@@ -162,8 +162,6 @@ DEFAULT_MAX_WORK = 100 * 10**9
 #: check, about 25 µs together, what a million multiply-adds take. The default work bound
 #: is thus 100,000 sequential steps of a small layer.
 STEP_WORK = 1_000_000
-#: Cells in the module (layers × directions): building each costs about a millisecond.
-MAX_CELLS = 1_000
 
 
 def sequential_steps(config: Config, steps: int) -> int:

@@ -11,15 +11,14 @@ with ``batch_first=False`` is 3 steps of a batch of 5, as torch reads it.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from .budget import human_bytes
 from .config import Config
 from .encode import holding_state
 from .errors import BadInput, SettingNames
+from .files import opened_regular, read_npy, regular_size, tensor_problem
 from .result import GivenFacts, Idiom, TensorOrigin
 
 if TYPE_CHECKING:
@@ -54,20 +53,12 @@ class Given:
 
 
 def load_tensor(path: str, option: str, *, max_bytes: int) -> torch.Tensor:
-    """One tensor from a ``.pt`` (torch.save of a tensor) or ``.npy`` file, nothing in it run."""
+    """One tensor from a ``.pt`` (torch.save of a tensor) or ``.npy`` file, nothing in it run:
+    a regular file only, its declared sizes held to ``max_bytes`` before anything is allocated."""
+    where = f"{option} {path!r}"
+    regular_size(path, where, max_bytes=max_bytes)
     import torch
 
-    where = f"{option} {path!r}"
-    try:
-        size = os.stat(path).st_size
-    except FileNotFoundError:
-        raise BadInput(f"{where} does not exist") from None
-    except OSError as error:
-        raise BadInput(f"{where} cannot be read: {error.strerror}") from None
-    if os.path.isdir(path):
-        raise BadInput(f"{where} is a directory")
-    if size > max_bytes:
-        raise BadInput(f"{where} is {human_bytes(size)}, over the {human_bytes(max_bytes)} limit (--max-memory)")
     if path.lower().endswith(".npy"):
         try:
             import numpy
@@ -75,18 +66,14 @@ def load_tensor(path: str, option: str, *, max_bytes: int) -> torch.Tensor:
             raise BadInput(
                 f"{where}: reading .npy needs numpy (pip install numpy), or save it with torch.save"
             ) from None
-        try:
-            array = numpy.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as error:
-            raise BadInput(f"{where} cannot be read as .npy without unpickling: {_first(error)}") from None
-        if array.dtype.kind not in "biuf":
-            raise BadInput(f"{where} holds {array.dtype} values, not numbers")
+        with opened_regular(path, where, max_bytes=max_bytes) as handle:
+            array = read_npy(handle, where, max_bytes=max_bytes)
         return torch.from_numpy(numpy.ascontiguousarray(array, dtype=array.dtype.newbyteorder("=")))
     if not path.lower().endswith((".pt", ".pth")):
         raise BadInput(f"{where}: give a .pt file (torch.save of a tensor) or a .npy file")
     from .checkpoint import load_weights_only
 
-    loaded = load_weights_only(path, where, what="the tensor")
+    loaded = load_weights_only(path, where, what="the tensor", max_bytes=max_bytes)
     if not isinstance(loaded, torch.Tensor):
         raise BadInput(f"{where} holds {type(loaded).__name__}, not a tensor: save the tensor itself")
     return loaded
@@ -125,6 +112,9 @@ def given_tensors(
             continue
         if not isinstance(tensor, torch.Tensor):
             raise BadInput(f"{label} must be a torch.Tensor, not {type(tensor).__name__}")
+        problem = tensor_problem(tensor)
+        if problem is not None:
+            raise BadInput(f"{_where(label, files, name)} is {problem}")
         if tensor.is_complex() or (tensor.dtype == torch.bool and label != "input"):
             raise BadInput(f"{label} is {tensor.dtype}: give real numbers")
         origins.append(
@@ -147,6 +137,13 @@ def given_tensors(
         c_0=c_0,
         facts=facts,
     )
+
+
+def _where(label: str, files: Mapping[str, str | None], name: SettingNames) -> str:
+    """How a message names one of the caller's tensors: its option and file, or its name."""
+    path = files.get(label)
+    option = {"input": name["input"], "h_0": name["initial_state"], "c_0": name["c0"]}[label]
+    return label if path is None else f"{option} {path!r}"
 
 
 def batch_sizes(given: Given, config: Config, name: SettingNames, max_steps: int) -> tuple[list[int], int]:

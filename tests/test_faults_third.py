@@ -1,0 +1,167 @@
+"""Faults, third hunt (issue 31): bounded before reading, every file kind, every limit counted,
+and the reader's rough edges. Each test builds its own hostile input; real processes only where
+the process is the point (its memory, a terminal, a pager, a blocked read)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import assert_refused, invoke, run_process, strict_loads
+
+#: A fresh interpreter: for what is about the process's own memory.
+FRESH = [sys.executable, "-m", "rnn_cli"]
+
+
+def _state_dict(**extra: torch.Tensor) -> dict[str, torch.Tensor]:
+    """An nn.RNN(4, 2)'s parameters, and ``extra`` beside them."""
+    return {"weight_ih_l0": torch.zeros(2, 4), "weight_hh_l0": torch.zeros(2, 2), **extra}
+
+
+# -- files: a regular file only, its declared sizes bounded before anything is read ------------------
+
+
+@pytest.mark.parametrize("option", ["--checkpoint", "--input", "--h0"])
+def test_a_device_or_a_fifo_is_refused_before_it_is_opened(option: str, tmp_path: Path) -> None:
+    zero = tmp_path / "zero.pt"
+    zero.symlink_to("/dev/zero")  # was read to exhaustion by the zip check: 5.4 GB
+    fifo = tmp_path / "fifo.pt"
+    os.mkfifo(fifo)  # was opened, and waited for a writer for ever
+    words = [] if option == "--input" else ["abc"]
+    assert_refused(invoke(*words, option, str(zero)), "is a character device, not a regular file")
+    assert_refused(invoke(*words, option, "/dev/zero"), "is a character device")
+    assert_refused(invoke(*words, option, str(fifo)), "is a FIFO (named pipe), not a regular file")
+
+
+@pytest.mark.process
+def test_a_fifo_in_a_batch_line_does_not_stall_the_next_line(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.pt"
+    os.mkfifo(fifo)
+    lines = [{"words": ["ab"], "checkpoint": str(fifo)}, {"words": ["ab"]}]
+    proc = run_process("--batch", input="".join(json.dumps(line) + "\n" for line in lines).encode(), timeout=60)
+    first, second = (strict_loads(line) for line in proc.stdout.decode().splitlines())
+    assert "is a FIFO" in first["error"]["message"]
+    assert second["words"] == ["ab"]
+
+
+def test_a_deflate_bomb_is_refused_by_its_declared_size(tmp_path: Path) -> None:
+    """torch.save stores entries; one DEFLATE entry that inflates to 64 MiB from a few KiB."""
+    plain, bomb = tmp_path / "plain.pt", tmp_path / "bomb.pt"
+    torch.save(_state_dict(), plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(bomb, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename.endswith("data/0"):
+                info.compress_type = zipfile.ZIP_DEFLATED
+                data += bytes(64 * 1024**2)
+            target.writestr(info, data)
+    assert bomb.stat().st_size < 1024**2
+    result = invoke("abcd", "--checkpoint", str(bomb), "--max-memory", "32M")
+    assert_refused(result, "declares 64.0 MiB once inflated, over the 32.0 MiB limit (--max-memory)")
+
+
+def test_a_layer_index_is_bounded_before_any_layout_is_built(tmp_path: Path) -> None:
+    path = tmp_path / "far.pt"
+    torch.save(_state_dict(weight_ih_l99999999999=torch.zeros(2, 2)), path)  # was 10**11 layouts: 40 s, 2.6 GB
+    assert_refused(invoke("abcd", "--checkpoint", str(path)), "numbers a layer 99,999,999,999, over the limit")
+    torch.save(_state_dict(weight_ih_l2=torch.zeros(2, 2), weight_hh_l2=torch.zeros(2, 2)), path)
+    assert_refused(invoke("abcd", "--checkpoint", str(path)), "parameters of layer 2 but none of layer 1")
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["hi", "--layers", "3000000"], "--layers 3000000 builds 3,000,000 cells; the limit is 1,000"),
+        (["hi", "--module", "nn.GRU(2, 4, num_layers=600, bidirectional=True)"], "builds 1,200 cells"),
+        (["hi", "--vs", "--layers 3000000"], "--layers 3000000 builds 3,000,000 cells"),
+    ],
+)
+def test_a_layer_count_is_refused_before_anything_is_estimated(args: list[str], needle: str) -> None:
+    assert_refused(invoke(*args), needle)  # was 57 s and 3.7 GB before the refusal
+
+
+def test_a_batch_line_of_three_million_layers_is_that_lines_error() -> None:
+    lines = [{"words": ["ab"], "layers": 3_000_000}, {"words": ["ab"]}]
+    result = invoke("--batch", input="".join(json.dumps(line) + "\n" for line in lines))
+    first, second = (strict_loads(line) for line in result.stdout.splitlines())
+    assert "builds 3,000,000 cells" in first["error"]["message"] and second["words"] == ["ab"]
+
+
+def test_stride_0_half_weights_are_estimated_before_they_are_converted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A few KiB on disk (one number, expanded) that float32 makes 1.5 GiB: refused before the copy."""
+    one = torch.zeros(1, dtype=torch.float16)
+    hidden = 20_000
+    state = {
+        "weight_ih_l0": one.expand(hidden, 4),
+        "weight_hh_l0": one.expand(hidden, hidden),
+        "bias_ih_l0": one.expand(hidden),
+        "bias_hh_l0": one.expand(hidden),
+    }
+    path = tmp_path / "stride0.pt"
+    torch.save(state, path)
+    assert path.stat().st_size < 10_000
+    converted: list[int] = []
+    real = torch.Tensor.to
+
+    def to(self: torch.Tensor, *args: object, **kwargs: object) -> torch.Tensor:
+        converted.append(self.numel())
+        moved: torch.Tensor = real(self, *args, **kwargs)  # type: ignore[call-overload]
+        return moved
+
+    monkeypatch.setattr(torch.Tensor, "to", to)
+    assert_refused(invoke("hello", "--checkpoint", str(path), "--max-memory", "512M"), "over the 512.0 MiB limit")
+    assert max(converted, default=0) < 10**6  # was hidden x hidden numbers, converted, then refused
+
+
+def _npy_declaring(path: Path, shape: str) -> None:
+    """A (2, 3, 4) float32 .npy whose header says ``shape``."""
+    np.save(path, np.zeros((2, 3, 4), dtype=np.float32))
+    path.write_bytes(path.read_bytes().replace(b"(2, 3, 4)", shape.encode()))
+
+
+def test_an_npy_header_is_held_to_the_file_and_the_limit(tmp_path: Path) -> None:
+    short, huge = tmp_path / "short.npy", tmp_path / "huge.npy"
+    _npy_declaring(short, "(20, 30, 4)")
+    _npy_declaring(huge, "(2000, 3000, 400)")
+    assert_refused(
+        invoke("--input", str(short)),
+        "declares shape (20, 30, 4) of float32, 9,600 bytes, but holds 98: the file is cut short",
+    )
+    assert_refused(invoke("--input", str(huge)), "declares shape (2000, 3000, 400), 8.9 GiB, over the 2.0 GiB limit")
+
+
+def _odd_tensors(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Files of tensor kinds torch can save and a run cannot take, and what the refusal says."""
+    kinds = {}
+    np.save(tmp_path / "f128.npy", np.zeros((2, 3, 4), dtype=np.longdouble))
+    kinds["f128"] = (tmp_path / "f128.npy", "holds float128 values, which torch does not hold")
+    torch.save(torch.zeros(2, 3, 4).to_sparse(), tmp_path / "sparse.pt")
+    kinds["sparse"] = (tmp_path / "sparse.pt", "is a sparse_coo tensor: give tensor.to_dense()")
+    torch.save(torch.zeros(2, 3, 4, device="meta"), tmp_path / "meta.pt")
+    kinds["meta"] = (tmp_path / "meta.pt", "is a meta tensor, which has a shape and no values")
+    import warnings
+
+    with warnings.catch_warnings():  # torch warns that quantized tensors are deprecated
+        warnings.simplefilter("ignore")
+        quantized = torch.quantize_per_tensor(torch.zeros(2, 3, 4), 0.1, 0, torch.quint8)
+    torch.save(quantized, tmp_path / "quantized.pt")
+    kinds["quantized"] = (tmp_path / "quantized.pt", "is a quantized tensor (quint8): give tensor.dequantize()")
+    return kinds
+
+
+def test_odd_tensor_kinds_are_refused_as_input_state_and_weights(tmp_path: Path) -> None:
+    for path, needle in _odd_tensors(tmp_path).values():
+        assert_refused(invoke("--input", str(path)), f"--input '{path}' {needle}")
+        assert_refused(invoke("abc", "--h0", str(path)), f"--h0 '{path}' {needle}")
+    for kind in ("sparse", "meta"):
+        odd = torch.zeros(2, 4).to_sparse() if kind == "sparse" else torch.zeros(2, 4, device="meta")
+        torch.save(_state_dict(weight_ih_l0=odd), tmp_path / f"w_{kind}.pt")
+        assert_refused(invoke("abcd", "--checkpoint", str(tmp_path / f"w_{kind}.pt")), f"weight_ih_l0 is a {kind}")
