@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -14,6 +15,8 @@ import numpy as np
 import pytest
 import torch
 from conftest import assert_refused, invoke, run_process, strict_loads
+
+from rnn_cli.core.config import Config
 
 #: A fresh interpreter: for what is about the process's own memory.
 FRESH = [sys.executable, "-m", "rnn_cli"]
@@ -77,9 +80,9 @@ def test_a_layer_index_is_bounded_before_any_layout_is_built(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["hi", "--layers", "3000000"], "--layers 3000000 builds 3,000,000 cells; the limit is 1,000"),
+        (["hi", "--layers", "3000000"], "--layers must be at most 1000 (got 3000000)"),
         (["hi", "--module", "nn.GRU(2, 4, num_layers=600, bidirectional=True)"], "builds 1,200 cells"),
-        (["hi", "--vs", "--layers 3000000"], "--layers 3000000 builds 3,000,000 cells"),
+        (["hi", "--vs", "--layers 3000000"], "--vs: --layers must be at most 1000"),
     ],
 )
 def test_a_layer_count_is_refused_before_anything_is_estimated(args: list[str], needle: str) -> None:
@@ -90,7 +93,7 @@ def test_a_batch_line_of_three_million_layers_is_that_lines_error() -> None:
     lines = [{"words": ["ab"], "layers": 3_000_000}, {"words": ["ab"]}]
     result = invoke("--batch", input="".join(json.dumps(line) + "\n" for line in lines))
     first, second = (strict_loads(line) for line in result.stdout.splitlines())
-    assert "builds 3,000,000 cells" in first["error"]["message"] and second["words"] == ["ab"]
+    assert "layers must be at most 1000" in first["error"]["message"] and second["words"] == ["ab"]
 
 
 def test_stride_0_half_weights_are_estimated_before_they_are_converted(
@@ -165,3 +168,144 @@ def test_odd_tensor_kinds_are_refused_as_input_state_and_weights(tmp_path: Path)
         odd = torch.zeros(2, 4).to_sparse() if kind == "sparse" else torch.zeros(2, 4, device="meta")
         torch.save(_state_dict(weight_ih_l0=odd), tmp_path / f"w_{kind}.pt")
         assert_refused(invoke("abcd", "--checkpoint", str(tmp_path / f"w_{kind}.pt")), f"weight_ih_l0 is a {kind}")
+
+
+# -- the estimate counts what the run holds ---------------------------------------------------------
+
+#: Runs the estimate is measured against, from one fresh interpreter that has imported torch
+#: and run once: each run in a child forked from it, which reads its own peak resident memory
+#: (reset as it starts) over what it held before the run, beside the estimate the run made.
+_MEASURED = """
+import json, os, re, sys
+from pathlib import Path
+import rnn_cli.core.explore as explore
+from rnn_cli.cli import app
+
+seen = []
+real = explore.check_memory
+explore.check_memory = lambda estimate, *args, **kwargs: (seen.append(estimate), real(estimate, *args, **kwargs))
+
+def status(key):
+    return int(re.search(key + r":\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1)) * 1024
+
+app(["hi", "--json"], standalone_mode=False)  # torch and every module the runs use, imported
+sys.stdout = open(os.devnull, "w")
+found = []
+for args in json.loads(sys.argv[1]):
+    read, write = os.pipe()
+    if os.fork() == 0:
+        Path("/proc/self/clear_refs").write_text("5")  # the peak, from here
+        before = status("VmRSS")
+        ended = int(app(args, standalone_mode=False))
+        os.write(write, json.dumps([ended, seen[-1], status("VmHWM") - before]).encode())
+        os._exit(0)
+    os.close(write)
+    found.append(json.loads(os.read(read, 1000)))
+    os.wait()
+print(json.dumps(found), file=sys.stderr)
+"""
+
+
+def test_the_estimate_is_above_what_varied_runs_hold(tmp_path: Path) -> None:
+    """Peak memory of runs that stress one term each (per-word objects, the JSON document,
+    sizes, an embedding's vocabulary, parameters), measured in a fresh interpreter, not timed."""
+    words, few, cjk = tmp_path / "words.txt", tmp_path / "few.txt", tmp_path / "cjk.txt"
+    words.write_text(" ".join("abcdefghij"[i % 10] for i in range(100_000)))
+    few.write_text(" ".join("abcdefghij"[i % 10] for i in range(20_000)))
+    cjk.write_text(" ".join("".join(chr(0x4E00 + k) for k in range(i, i + 1500)) for i in (0, 1500)))
+    out = ["--max-memory", "8G", "--max-work", "10T"]
+    runs = [
+        ["--file", str(words), *out],  # was 1.4 KB a word held, 0.7 KB estimated
+        ["--file", str(words), "--json", "--no-values", *out],
+        ["--file", str(few), "--json", *out],  # the values printed too
+        ["--batch-size", "100000", "--seq-len", "1", "--input-size", "1", "--json", "--no-values", *out],
+        ["--file", str(cjk), "--embed", "4", "--json", "--no-values", *out],  # was counted as 4 tokens wide
+        ["hi", "--hidden", "1500", "--json", "--no-values", *out],
+    ]
+    proc = run_process_fresh_script(_MEASURED, json.dumps([*runs, ["hi", "--json", "--max-memory", "450M", *_TWICE]]))
+    *found, (ended, _, expressions) = json.loads(proc.stderr.decode().splitlines()[-1])
+    for args, (status, estimate, held) in zip(runs, found, strict=True):
+        assert status == 0 and held <= estimate, (args, status, held, estimate)
+        assert estimate <= 4 * held + 64 * 1024**2, (args, held, estimate)  # and not wildly above
+    assert ended == 0 and expressions <= 450 * 1024**2  # the expressions take what the run leaves, no more
+
+
+#: Two values that each take most of what --max-memory 450M leaves while they are made (a 160 MB
+#: range, its float copy and an 80 MB quotient), and the trace of each: one at a time, within the
+#: limit (was 1.4 times it: a value kept while the next was made, and traced at the whole limit).
+_TWICE = ["--expr", "torch.arange(20000000) / 2", "--expr", "torch.arange(20000000) / 2"]
+
+
+def test_expressions_are_refused_past_what_max_memory_leaves() -> None:
+    assert_refused(invoke("hi", "--max-memory", "300M", *_TWICE), "--max-memory leaves for expressions")
+
+
+def run_process_fresh_script(script: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """A fresh interpreter running ``script``: the process measuring is the one doing the work."""
+    env = {**os.environ, "COLUMNS": "80"}
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        env=env,
+        timeout=300,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    return proc
+
+
+def test_three_million_one_letter_words_are_refused_under_800m(tmp_path: Path) -> None:
+    """Each word's Python objects are counted: these peaked at 4.6 GB under --max-memory 800M."""
+    words = tmp_path / "words.txt"
+    words.write_text("a\n" * 3_000_000)
+    assert_refused(invoke("--file", str(words), "--max-memory", "800M"), "the words read so far already need about")
+
+
+def test_an_embedding_is_estimated_by_its_vocabulary(tmp_path: Path) -> None:
+    """20,000 distinct tokens embedded 8 wide: the table is V x E and the next-token head's
+    logits are V wide (was estimated as 8 tokens: 40 MiB, then 12.8 GB asked of the allocator)."""
+    cjk = tmp_path / "cjk.txt"
+    cjk.write_text(" ".join("".join(chr(0x4E00 + k) for k in range(i, i + 5000)) for i in range(0, 20_000, 5000)))
+    assert_refused(invoke("--file", str(cjk), "--embed", "8"), "over the 2.0 GiB limit")
+    from rnn_cli.core.budget import estimate_from
+
+    config = Config(embed=8, input_size=8, padding="zeros").validated()
+    table = (30_000_001 * 8) * 4 * 2  # a 30M-token vocabulary's table, held twice
+    assert estimate_from(config, 1, 1, 1, 30_000_000, values=False) > table
+
+
+def test_the_checkpoints_kept_read_are_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file's other layers stay read for the next request: a run over its small layer counts
+    them, and the rest of the model (a large embedding) is not kept at all."""
+    from collections import OrderedDict
+
+    from rnn_cli.core import checkpoint
+    from rnn_cli.core.checkpoint import read_checkpoint
+
+    monkeypatch.setattr(checkpoint, "_CACHE", OrderedDict())  # what this worker's other tests read is counted too
+
+    state = {
+        "encoder.weight_ih_l0": torch.zeros(4000, 4),
+        "encoder.weight_hh_l0": torch.zeros(4000, 1000),  # an LSTM(4, 1000): 16 MB
+        "decoder.weight_ih_l0": torch.zeros(2, 4),
+        "decoder.weight_hh_l0": torch.zeros(2, 2),
+        "embedding.weight": torch.zeros(2_000_000),  # 8 MB the cache does not keep
+    }
+    path = tmp_path / "model.pt"
+    torch.save(state, path)
+    assert read_checkpoint(str(path), max_bytes=2**30).held_bytes() == 4 * (4000 * 1004 + 2 * 6)
+    assert_refused(invoke("abcd", "--checkpoint", str(path), "--layer", "decoder", "--max-memory", "40M"), "40.0 MiB")
+    assert invoke("abcd", "--checkpoint", str(path), "--layer", "decoder", "--max-memory", "60M").exit_code == 0
+
+
+# -- --expr: each value gone before the next, the trace counted, the work bounded ---------------------
+
+
+def test_expression_work_is_bounded_by_max_work() -> None:
+    """40 x torch.arange(200000000) ran 31 s and exited 0; each element made or read counts."""
+    many = [arg for _ in range(40) for arg in ("--expr", "torch.arange(20000000)")]
+    result = invoke("hi", "--max-work", "10G", *many)
+    assert_refused(result, "--max-work leaves for expressions: refused before running; raise --max-work")
+    assert "--expr 5: column 1: torch.arange(20000000) would be about 2G multiply-adds of work" in result.stderr
+    assert invoke("hi", "--max-work", "10G", "--expr", "torch.arange(20000)").exit_code == 0

@@ -640,8 +640,9 @@ class Options:
         names = self.bindings()
         module = None
         checkpoint_facts = None
+        held = 0
         if self.checkpoint is not None:
-            from ..core.checkpoint import layer_module, notes
+            from ..core.checkpoint import held_beside, layer_module, notes
 
             checkpoint, layer = self.checkpoint_layer()
             module = layer_module(checkpoint, layer, config, max_bytes=self.memory_limit(), names=self.names())
@@ -654,6 +655,7 @@ class Options:
                 layers=[(found.shown, found.call()) for found in checkpoint.layers],
                 notes=notes(layer, config),
             )
+            held = held_beside(checkpoint, layer, config)
         files = {"input": self.input, "h_0": self.own_state_file(), "c_0": self.c0}
         given = None
         if any(files.values()):
@@ -681,6 +683,7 @@ class Options:
             given.facts.set_texts = names.by_text()
             given.facts.bindings = names
             given.facts.checkpoint = checkpoint_facts
+            given.held_bytes = held
         return given, module
 
     def own_state_file(self) -> str | None:
@@ -787,6 +790,7 @@ class Options:
             exported=exported,
             max_rows=self.max_rows,
             plot=bool(self.plot) and not self.batch,
+            document=self.json_out or self.batch,
         )
 
     def sections(self) -> frozenset[Section] | None:
@@ -807,9 +811,8 @@ class Options:
         values, traced, drawn = self.json_out and self.shows_values(), self.traced_words(), self.drawn()
 
         def budget(words: int, longest: int, tokens: int, distinct: int) -> None:
-            width = config.embed or distinct
             estimate = estimate_from(
-                config, words, longest, tokens, width, values=values, trace_words=min(traced, words), drawn=drawn
+                config, words, longest, tokens, distinct, values=values, trace_words=min(traced, words), drawn=drawn
             )
             check_memory(estimate, limit, names, so_far=True)
 

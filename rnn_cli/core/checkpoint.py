@@ -41,6 +41,7 @@ _CELLS: dict[int, Cell] = {1: "rnn", 3: "gru", 4: "lstm"}
 #: The dtypes a run has; half precision weights are run in float32 (said in the notes).
 _RUN_DTYPES = {"float32": "float32", "float64": "float64", "float16": "float32", "bfloat16": "float32"}
 #: Checkpoints kept read, most recent last: a batch of requests over one file reads it once.
+#: What they hold beside the layer a run uses is counted in its estimate (``held_beside``).
 _CACHE: OrderedDict[tuple[str, int, int], Checkpoint] = OrderedDict()
 _CACHE_FILES = 2
 
@@ -108,6 +109,10 @@ class Checkpoint:
     #: What could not be read as a layer, and why (said when nothing was found).
     skipped: tuple[str, ...] = ()
 
+    def held_bytes(self) -> int:
+        """The bytes of every tensor kept: what the cache holds for this file."""
+        return sum(t.numel() * t.element_size() for state in self.states.values() for t in state.values())
+
     def tensors(self, layer: FoundLayer) -> dict[str, torch.Tensor]:
         """The layer's parameters by the names its module gives them (weight_ih_l0, ...)."""
         state = self.states[layer.key]
@@ -129,6 +134,8 @@ def read_checkpoint(path: str, *, max_bytes: int, option: str = "--checkpoint") 
     if cached is not None:
         _CACHE.move_to_end(key)
         return cached
+    while _CACHE and sum(c.held_bytes() for c in _CACHE.values()) + status.st_size > max_bytes:
+        _CACHE.popitem(last=False)  # room to read this one within the limit
     loaded = _load(path, where, max_bytes)
     checkpoint = _found(path, loaded, where)
     _CACHE[key] = checkpoint
@@ -236,7 +243,21 @@ def _found(path: str, loaded: tuple[Format, Any], where: str) -> Checkpoint:
             f"{where} has no nn.RNN, nn.LSTM or nn.GRU parameters (weight_ih_l0, weight_hh_l0, ...){why}; "
             f"its keys begin {', '.join(map(repr, keys)) or 'nowhere: it is empty'}"
         )
-    return Checkpoint(path, form, tuple(layers), states, tuple(skipped))
+    return Checkpoint(path, form, tuple(layers), _layers_only(states, layers), tuple(skipped))
+
+
+def _layers_only(
+    states: Mapping[str | None, Mapping[str, torch.Tensor]], layers: list[FoundLayer]
+) -> dict[str | None, dict[str, torch.Tensor]]:
+    """The state dicts cut to the recurrent layers' parameters: what the cache keeps, not the
+    rest of the model (an embedding of gigabytes beside a small LSTM)."""
+    kept: dict[str | None, dict[str, torch.Tensor]] = {}
+    for layer in layers:
+        start = f"{layer.prefix}." if layer.prefix else ""
+        for name, tensor in states[layer.key].items():
+            if name.startswith(start) and PARAMETER.match(name) and "." not in name[len(start) :]:
+                kept.setdefault(layer.key, {})[name] = tensor
+    return kept
 
 
 def _tensors(mapping: Mapping[Any, Any]) -> dict[str, torch.Tensor]:
@@ -385,6 +406,17 @@ def layer_module(
 
         module = module.to(resolve_device(config.device))
     return module.eval()
+
+
+def held_beside(checkpoint: Checkpoint, layer: FoundLayer, config: Config) -> int:
+    """Bytes the cache of checkpoints holds beside what a run over ``layer`` counts: every kept
+    tensor but the layer's own, which the module runs on as they are (unless converted)."""
+    held = sum(cached.held_bytes() for cached in _CACHE.values())
+    if checkpoint not in _CACHE.values():
+        held += checkpoint.held_bytes()
+    if layer.stored_dtype == config.dtype:
+        held -= sum(t.numel() * t.element_size() for t in checkpoint.tensors(layer).values())
+    return max(held, 0)
 
 
 def notes(layer: FoundLayer, config: Config) -> list[str]:

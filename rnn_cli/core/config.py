@@ -111,7 +111,7 @@ class Config:
             raise BadInput(
                 f"{name['dropout']} must be a number from 0 up to (not including) 1 (got {quoted(self.dropout)})"
             )
-        _whole(name["num_layers"], self.num_layers, low=1, high=MAX_SIZE)
+        _whole(name["num_layers"], self.num_layers, low=1, high=MAX_CELLS)  # before anything walks its layers
         cells = self.num_layers * (2 if self.bidirectional is True else 1)
         if cells > MAX_CELLS:
             raise BadInput(f"{name['num_layers']} {self.num_layers} builds {cells:,} cells; the limit is {MAX_CELLS:,}")

@@ -13,7 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from .budget import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, Drawn, check_memory, check_work, estimate_from
+from .budget import (
+    DEFAULT_MAX_MEMORY,
+    DEFAULT_MAX_WORK,
+    EXPRESSION_BYTES,
+    Drawn,
+    check_memory,
+    check_work,
+    estimate_from,
+)
 from .config import MAX_SIZE, Config, Padding, Tokenizer
 from .errors import BadInput, SettingNames, quoted
 from .expressions import parse_expressions
@@ -69,9 +77,11 @@ def prepare(
     width = _input_width(config, run_input.vocab_size or 0, name, random)
     config = replace(config, input_size=width, padding=resolved_padding(config.padding, (shortest, longest)))
     traced = min(trace_words, n)
-    estimate = estimate_from(config, n, longest, tokens, width, values=values, trace_words=traced, drawn=drawn)
+    vocab_size = run_input.vocab_size or 0
+    estimate = estimate_from(config, n, longest, tokens, vocab_size, values=values, trace_words=traced, drawn=drawn)
+    estimate += given.held_bytes if given is not None else 0
     check_memory(estimate, max_memory, names)
-    check_work(config, n, longest, tokens, width, max_work, names)
+    work = check_work(config, n, longest, tokens, width, max_work, names)
     if expressions:
         parsed = parse_expressions(
             expressions,
@@ -80,7 +90,8 @@ def prepare(
             option=name["expressions"],
             sizes=(n, longest),
         )
-        given = with_expressions(given, parsed, max_memory - estimate, name)
+        left = (max_memory - estimate - EXPRESSION_BYTES, max_work - work)
+        given = with_expressions(given, parsed, left, name)
     return Plan(config, run_input, tokenizer, traced, module, timed, given=given, stages=stages)
 
 

@@ -40,8 +40,13 @@ class Given:
     expressions: tuple[Expression, ...] = ()
     #: Bytes the expressions may allocate: what --max-memory leaves after the run's own estimate.
     expression_bytes: int = 0
+    #: Work the expressions may do, all together: what --max-work leaves after the run's own.
+    expression_work: int = 0
     #: How the caller names each setting, for messages made while running.
     names: Mapping[str, str] = field(default_factory=dict)
+    #: Bytes already held for what the caller brought beside what the run allocates (the
+    #: checkpoints kept read), which its estimate counts.
+    held_bytes: int = 0
 
     @property
     def shape(self) -> tuple[int, ...] | None:
@@ -257,12 +262,16 @@ def check_given(given: Given | None, config: Config, name: SettingNames) -> Give
 
 
 def with_expressions(
-    given: Given | None, expressions: tuple[Expression, ...], left: int, names: SettingNames
+    given: Given | None, expressions: tuple[Expression, ...], left: tuple[int, int], names: SettingNames
 ) -> Given | None:
-    """The plan's Given with the caller's expressions and the bytes they may allocate."""
+    """The plan's Given with the caller's expressions, and the bytes and work (what the limits
+    leave after the run's own) they may spend."""
     if not expressions:
         return given
-    return replace(given or Given(), expressions=expressions, expression_bytes=max(left, 0), names=dict(names))
+    memory, work = (max(value, 0) for value in left)
+    return replace(
+        given or Given(), expressions=expressions, expression_bytes=memory, expression_work=work, names=dict(names)
+    )
 
 
 def before_run(given: Given | None, config: Config, module: Any, lengths: Sequence[int]) -> None:
@@ -298,6 +307,7 @@ def expression_idioms(
         atol=tolerance[0],
         rtol=tolerance[1],
         left=given.expression_bytes,
+        work=given.expression_work,
         bindings=given.facts.bindings,
         option=SettingNames(given.names)["expressions"],
     )
