@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -309,3 +311,44 @@ def test_expression_work_is_bounded_by_max_work() -> None:
     assert_refused(result, "--max-work leaves for expressions: refused before running; raise --max-work")
     assert "--expr 5: column 1: torch.arange(20000000) would be about 2G multiply-adds of work" in result.stderr
     assert invoke("hi", "--max-work", "10G", "--expr", "torch.arange(20000)").exit_code == 0
+
+
+# -- refusals, not bugs ---------------------------------------------------------------------------
+
+
+def _capped(gib: int) -> Callable[[], None]:
+    """A child's address space capped, so torch's allocator refuses as on a smaller machine."""
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (gib * 1024**3, gib * 1024**3))
+
+    return cap
+
+
+@pytest.mark.process
+def test_the_allocator_refusing_is_out_of_memory_naming_the_input() -> None:
+    """Within --max-memory, more than the machine has: exit 1, the sizes that asked (was "a bug
+    of ours", or "use fewer or shorter words" when no words were given)."""
+    args = ["--batch-size", "2", "--seq-len", "3", "--input-size", "2", "--hidden", "30000", "--max-memory", "100G"]
+    proc = subprocess.run(
+        [*FRESH, *args], capture_output=True, timeout=120, check=False, preexec_fn=_capped(3), stdin=subprocess.DEVNULL
+    )
+    assert proc.returncode == 1 and proc.stdout == b""
+    line = proc.stderr.decode()
+    assert line.count("\n") == 1 and "internal error" not in line and "words" not in line, line
+    assert line.startswith("rnn-shapes: error: out of memory: torch could not allocate 3.4 GiB for --hidden 30000")
+    assert "--batch-size 2, --seq-len 3, within --max-memory 100G" in line
+
+
+def test_what_main_already_refuses_stays_refused() -> None:
+    """The hunt's cases already fixed on main, held: a 500-term --module chain (was a
+    RecursionError), --steps --json of sizes (an IndexError), a message of 200,000 rows
+    (a 200,000-layer module built to reproduce it) and --set shadowing a tensor."""
+    sizes = ["--batch-size", "1", "--seq-len", "2"]
+    assert_refused(invoke("--module", "nn.GRU(" + "+".join(["1"] * 500) + ", 3)", *sizes), "nested too deeply")
+    for args in (["--module", "nn.GRU(2, 3)", *sizes], [*sizes, "--input-size", "2"]):
+        doc = strict_loads(invoke(*args, "--steps", "--json").stdout)
+        assert doc["words"] == ["#0"] and doc["trace"]
+    diagnosed = invoke("--diagnose", "Expected hidden size (200000, 1, 1), got [1, 1, 1]")
+    assert diagnosed.exit_code == 0 and "200000" in diagnosed.stdout
+    assert_refused(invoke("hi", "--set", "output=5", "--expr", "output"), "output is the run's tensor here and a --set")

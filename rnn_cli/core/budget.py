@@ -8,6 +8,7 @@ large are refused before anything of their size is built.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -251,6 +252,21 @@ def check_memory(estimate: int, limit: int, names: Mapping[str, str] | None = No
             f"{what} about {human_bytes(estimate)}, over the {human_bytes(limit)} limit; "
             f"raise it with {_suggest(option, estimate)} if you mean it"
         )
+
+
+#: How torch's allocators say they could not allocate, and how many bytes were asked for.
+_ALLOCATOR = re.compile(r"(?:can't allocate memory|out of memory)(?:.*?tried to allocate (\d+) bytes)?", re.I | re.S)
+
+
+def allocation_failure(error: BaseException) -> MemoryError | None:
+    """torch's allocator refusing (a RuntimeError naming the bytes it was asked for) as the
+    MemoryError it is, or None for any other error."""
+    found = _ALLOCATOR.search(str(error)) if isinstance(error, RuntimeError) else None
+    if found is None:
+        return None
+    if found.group(1) is None:
+        return MemoryError("torch ran out of memory")
+    return MemoryError(f"torch could not allocate {human_bytes(int(found.group(1)))}")
 
 
 def human_bytes(n: float) -> str:

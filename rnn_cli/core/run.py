@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .budget import mult_adds
+from .budget import allocation_failure, mult_adds
 from .config import Config
 from .errors import RunFailure
 from .given import before_run, expression_idioms, given_state
@@ -61,7 +61,13 @@ def run_plan(plan: Plan) -> Result:
     try:
         with torch.no_grad(), given_state(plan.given):  # nothing is differentiated; the tensors stay ordinary ones
             before_run(plan.given, plan.config, plan.module, plan.lengths)
-            result = _stages(plan, work)
+            try:
+                result = _stages(plan, work)
+            except RuntimeError as error:  # the allocator's refusal is running out of memory, not a bug
+                refused = allocation_failure(error)
+                if refused is None:
+                    raise
+                raise refused from None
         result.given = None if plan.given is None else plan.given.facts
         return result
     finally:
