@@ -352,3 +352,33 @@ def test_what_main_already_refuses_stays_refused() -> None:
     diagnosed = invoke("--diagnose", "Expected hidden size (200000, 1, 1), got [1, 1, 1]")
     assert diagnosed.exit_code == 0 and "200000" in diagnosed.stdout
     assert_refused(invoke("hi", "--set", "output=5", "--expr", "output"), "output is the run's tensor here and a --set")
+
+
+# -- say what torch would say -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float16, np.int64, np.bool_])
+def test_an_input_of_another_dtype_gets_torchs_own_refusal_and_the_fix(dtype: type, tmp_path: Path) -> None:
+    """np.save writes float64: torch refuses it beside float32 weights, and so do we, in its
+    words (was cast silently and "verified as given")."""
+    path = tmp_path / "x.npy"
+    np.save(path, np.ones((2, 3, 4), dtype=dtype))
+    result = invoke("--input", str(path))
+    name = np.dtype(dtype).name
+    assert_refused(result, f"torch: RNN input dtype (torch.{name}) does not match weight dtype (torch.float32)")
+    assert f"--input '{path}' is {name}, the module float32: the fix: input.float()" in result.stderr
+    if dtype is np.float64:
+        assert "save x.astype('float32')), or --dtype float64 to run the module in float64" in result.stderr
+        assert invoke("--input", str(path), "--dtype", "float64").exit_code == 0
+
+
+def test_a_state_of_another_dtype_gets_torchs_own_refusal(tmp_path: Path) -> None:
+    np.save(tmp_path / "h.npy", np.zeros((1, 3, 2)))
+    np.save(tmp_path / "c.npy", np.zeros((1, 3, 2), dtype=np.float32))
+    result = invoke("abc", "def", "ghi", "--h0", str(tmp_path / "h.npy"))
+    assert_refused(result, "torch: mat1 and mat2 must have the same dtype")
+    assert "is float64, the module float32: the fix: h_0.float()" in result.stderr
+    lstm = invoke(
+        "abc", "def", "ghi", "--cell", "lstm", "--h0", str(tmp_path / "c.npy"), "--c0", str(tmp_path / "h.npy")
+    )
+    assert_refused(lstm, "the fix: c_0.float()")

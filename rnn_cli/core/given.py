@@ -275,15 +275,59 @@ def with_expressions(
 
 
 def before_run(given: Given | None, config: Config, module: Any, lengths: Sequence[int]) -> None:
-    """torch's own check of the caller's initial state against the run's batch, before it runs."""
-    if given is None or given.h_0 is None:
+    """torch's own checks of the caller's batch and initial state, before the run: their dtypes
+    as the module takes them, the state's shape against the batch."""
+    if given is None or (given.h_0 is None and given.input is None):
         return
     from .forward import build_module, resolve_device
 
     config = replace(config, device=resolve_device(config.device))
     width = config.input_size or 0
     module = module if module is not None else build_module(config, width)
+    check_dtypes(given, config, module, width, SettingNames(given.names))
     check_state(given, config, module, lengths, width, SettingNames(given.names))
+
+
+def check_dtypes(given: Given, config: Config, module: torch.nn.RNNBase, width: int, name: SettingNames) -> None:
+    """The caller's tensors of another dtype than the module's, run as torch runs them: the
+    batch checked as the module checks it (on the meta device), a state tried on one step of
+    one row; torch's refusal is the answer, in its words, with the fix. Nothing is cast."""
+    import torch
+
+    dtype = getattr(torch, config.dtype)
+    files = {origin.name: origin.file for origin in given.facts.tensors}
+    if given.input is not None and given.input.dtype != dtype:
+        try:
+            module.check_input(torch.empty(tuple(given.input.shape), dtype=given.input.dtype, device="meta"), None)
+        except (ValueError, RuntimeError) as error:
+            where = _where("input", files, name)
+            raise BadInput(_dtype_refused(error, "input", given.input, config, where, name)) from None
+    if given.h_0 is None or all(t.dtype == dtype for t in (given.h_0, given.c_0) if t is not None):
+        return
+    step = torch.zeros((1, 1, width), dtype=dtype, device=config.device)
+    h_0 = given.h_0[:, :1].to(config.device)
+    state = (h_0, given.c_0[:, :1].to(config.device)) if given.c_0 is not None else h_0
+    try:
+        with torch.no_grad():
+            module(step, state)
+    except (ValueError, RuntimeError) as error:
+        label = "h_0" if given.h_0.dtype != dtype else "c_0"
+        tensor = given.h_0 if label == "h_0" else given.c_0
+        assert tensor is not None
+        raise BadInput(_dtype_refused(error, label, tensor, config, _where(label, files, name), name)) from None
+
+
+def _dtype_refused(
+    error: BaseException, label: str, tensor: torch.Tensor, config: Config, where: str, name: SettingNames
+) -> str:
+    """torch's refusal of a tensor of another dtype, what it was, and how to give what it takes."""
+    given = str(tensor.dtype).removeprefix("torch.")
+    fix = f"{label}.float()" if config.dtype == "float32" else f"{label}.double()"
+    if where.endswith(".npy'") and given == "float64" and config.dtype == "float32":
+        fix += " (numpy.save writes float64: save x.astype('float32'))"
+    if given == "float64" and config.dtype == "float32":
+        fix += f", or {name['dtype']} float64 to run the module in float64"
+    return f"torch: {_first(error)}; {where} is {given}, the module {config.dtype}: the fix: {fix}"
 
 
 def expression_idioms(
