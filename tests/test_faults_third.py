@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import assert_refused, invoke, run_process, strict_loads
+from conftest import assert_refused, invoke, invoke_json, run_process, strict_loads
 
 from rnn_cli.core.config import Config
 
@@ -382,3 +382,23 @@ def test_a_state_of_another_dtype_gets_torchs_own_refusal(tmp_path: Path) -> Non
         "abc", "def", "ghi", "--cell", "lstm", "--h0", str(tmp_path / "c.npy"), "--c0", str(tmp_path / "h.npy")
     )
     assert_refused(lstm, "the fix: c_0.float()")
+
+
+def test_non_finite_weights_or_input_are_reported_not_verified(tmp_path: Path) -> None:
+    """A NaN weight made every state NaN, and the check and the idioms matched NaN to NaN: it
+    "verified" with max |diff| 0 and called every idiom a final state."""
+    weight = torch.randn(2, 4)
+    weight[0, 0] = float("nan")
+    torch.save(_state_dict(weight_ih_l0=weight), tmp_path / "nan.pt")
+    doc = invoke_json("abcd", "--checkpoint", str(tmp_path / "nan.pt"))
+    assert doc["verification"]["ok"] is False
+    assert doc["verification"]["not_finite"] == {"weight_ih_l0": 1, "output": 7, "h_n": 2}
+    assert not any(True in (idiom["final_state"] or []) for idiom in doc["idioms"])
+    report = invoke("abcd", "--checkpoint", str(tmp_path / "nan.pt"), env={"COLUMNS": "200"}).stdout
+    assert "✗ not verified: NaN or infinity in weight_ih_l0 (1) and so in output (7), h_n (2)" in report
+    assert "final state ✓" not in invoke("abcd", "--checkpoint", str(tmp_path / "nan.pt"), "--all").stdout
+    batch = np.ones((2, 3, 4), dtype=np.float32)
+    batch[1, 2, 3] = np.inf
+    np.save(tmp_path / "inf.npy", batch)
+    doc = invoke_json("--input", str(tmp_path / "inf.npy"))
+    assert doc["verification"]["ok"] is False and doc["verification"]["not_finite"]["input"] == 1

@@ -251,7 +251,7 @@ class Verified:
 
 def verify(plan: Plan, encoded: Encoded, ran: Ran, work: int) -> Verified:
     """The check; raises RunFailure at once when torch and the recurrence disagree."""
-    from .checks import against_reference
+    from .checks import against_reference, not_finite
 
     n = len(plan.lengths)
     checked = n if work <= VERIFY_ALL_MULT_ADDS else min(n, VERIFY_WORDS)
@@ -259,7 +259,10 @@ def verify(plan: Plan, encoded: Encoded, ran: Ran, work: int) -> Verified:
         reference, actual, expected = _every_word(plan, encoded, ran)
     else:
         reference, actual, expected = _first_words(plan, encoded, ran, checked)
-    comparison = replace(against_reference(actual, expected, encoded.config.dtype), words_checked=checked)
+    odd = not_finite({**dict(ran.params), "input": encoded.batch, **actual})
+    comparison = replace(
+        against_reference(actual, expected, encoded.config.dtype), words_checked=checked, not_finite=odd
+    )
     if not comparison.ok:
         raise RunFailure(
             f"torch's answer differs from the hand-computed recurrence by "

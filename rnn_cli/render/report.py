@@ -8,7 +8,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..core.result import Result
+from ..core.result import Result, Verification
 from .blocks import DEFAULT_MAX_ROWS, DEFAULT_WIDTH, section
 from .diagram import diagram
 from .mistakes import idioms_section, packed_table, padding_table, warning_lines
@@ -159,6 +159,8 @@ def verification_line(result: Result) -> Text:
     v = result.verification
     if v is None:  # left out by the caller (explore's stages)
         return Text("not checked against the hand-written recurrence: this run left the check out", style="dim")
+    if v.not_finite:
+        return _not_finite_line(v)
     mark = ("✓", "green") if v.ok else ("✗", "red")
     words = len(result.words)
     some = f" for the first {v.words_checked} of {words} words" if 0 < v.words_checked < words else ""
@@ -167,4 +169,22 @@ def verification_line(result: Result) -> Text:
         f" verified: torch's output, h_n{', c_n' if 'c_n' in v.per_tensor else ''} match the "
         f"recurrence computed by hand{some}\n",
         (f"  max |diff| {v.max_abs_diff:.2g}, tolerance {v.atol:g} + {v.rtol:g}·|value|", "dim"),
+    )
+
+
+def _not_finite_line(v: Verification) -> Text:
+    """A check over NaN or infinities verifies nothing there: where they are, said so."""
+    counts = v.not_finite
+
+    def listed(names: list[str]) -> str:
+        return ", ".join(f"{name} ({counts[name]:,})" for name in names)
+
+    made = [name for name in counts if name not in ("output", "h_n", "c_n")]
+    came = [name for name in counts if name in ("output", "h_n", "c_n")]
+    where = " and so in ".join(listed(names) for names in (made, came) if names)
+    return Text.assemble(
+        ("✗", "bold red"),
+        f" not verified: NaN or infinity in {where}: a NaN equals nothing, so only the finite values "
+        "were held against the recurrence computed by hand\n",
+        (f"  max |diff| {v.max_abs_diff:.2g} where both are finite, tolerance {v.atol:g} + {v.rtol:g}·|value|", "dim"),
     )
