@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import assert_refused, invoke, invoke_json, run_process, strict_loads
+from conftest import assert_refused, invoke, invoke_json, run_on_terminal, run_process, run_shell, strict_loads
 
 from rnn_cli.core.config import Config
 
@@ -402,3 +404,35 @@ def test_non_finite_weights_or_input_are_reported_not_verified(tmp_path: Path) -
     np.save(tmp_path / "inf.npy", batch)
     doc = invoke_json("--input", str(tmp_path / "inf.npy"))
     assert doc["verification"]["ok"] is False and doc["verification"]["not_finite"]["input"] == 1
+
+
+# -- the pager: a terminal of a known height only, and a failing one loses nothing --------------------
+
+
+@pytest.mark.process
+def test_a_terminal_of_unknown_height_is_not_paged(tmp_path: Path) -> None:
+    """A pty reporting 0 rows (``script``, some CI runners) opened the pager, which waited for ever."""
+    paged = tmp_path / "paged.txt"
+    shown, status = run_on_terminal("hello", "eolll", env={"RNN_SHAPES_PAGER": f"cat > {paged}"}, rows=0)
+    assert status == 0 and b"more with --all" in _plain(shown) and not paged.exists()
+
+
+@pytest.mark.process
+def test_script_capturing_colour_ends() -> None:
+    if shutil.which("script") is None:
+        pytest.skip("needs script (util-linux)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PAGER", "RNN_SHAPES_PAGER", "LINES", "COLUMNS")}
+    proc = run_shell("script -qec 'rnn-shapes hello eolll --hidden 2' /dev/null < /dev/null", env, timeout=60)
+    assert proc.returncode == 0 and b"verified" in proc.stdout
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("pager", ["no-such-pager-31", "exit 3"])
+def test_a_pager_that_fails_leaves_the_report_on_stdout(pager: str) -> None:
+    shown, status = run_on_terminal("hello", "eolll", env={"RNN_SHAPES_PAGER": pager})
+    assert status == 0 and b"Shapes" in _plain(shown) and b"more with --all" in _plain(shown)  # was lost, exit 0
+
+
+def _plain(shown: bytes) -> bytes:
+    """What a terminal showed, its colours left out."""
+    return re.sub(rb"\x1b\[[0-9;]*m", b"", shown)
