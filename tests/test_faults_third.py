@@ -436,3 +436,15 @@ def test_a_pager_that_fails_leaves_the_report_on_stdout(pager: str) -> None:
 def _plain(shown: bytes) -> bytes:
     """What a terminal showed, its colours left out."""
     return re.sub(rb"\x1b\[[0-9;]*m", b"", shown)
+
+
+def test_what_torch_warns_about_an_expression_is_part_of_its_answer() -> None:
+    """--expr 'h_n.T' passed, and torch's UserWarning, with our file's path, reached stderr."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # as a fresh process shows it, whatever this worker showed before
+        result = invoke("hello", "--expr", "h_n.T", env={"COLUMNS": "1000"})
+    assert result.exit_code == 0 and result.stderr == ""
+    assert "torch warns: The use of `x.T` on tensors of dimension other than 2" in result.stdout
+    assert "expressions.py" not in result.stdout

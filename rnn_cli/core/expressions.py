@@ -550,6 +550,19 @@ class _Answer:
     words: list[str]
 
     def idiom(self, expression: Expression, where: str, left: int, work: _Work) -> Idiom:
+        """One expression's idiom, with what torch warned while running it (its own words, as
+        the caller's code would see them: part of the answer, not stray lines on stderr)."""
+        import warnings
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # ahead of any "error" filter: recorded, not raised
+            idiom = self.evaluated(expression, where, left, work)
+        said = [str(w.message).split(" (Triggered internally", 1)[0].strip() for w in caught]
+        if not said:
+            return idiom
+        return replace(idiom, facts={**idiom.facts, "torch_warned": list(dict.fromkeys(said))})
+
+    def evaluated(self, expression: Expression, where: str, left: int, work: _Work) -> Idiom:
         """One expression's idiom: its value lives only while this call does."""
         assert expression.source is not None
         source = replace(expression.source, where=where)
