@@ -448,3 +448,25 @@ def test_what_torch_warns_about_an_expression_is_part_of_its_answer() -> None:
     assert result.exit_code == 0 and result.stderr == ""
     assert "torch warns: The use of `x.T` on tensors of dimension other than 2" in result.stdout
     assert "expressions.py" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "expression", ["h_n * k", "h_n * self.k", "h_n * cfg['k']", "h_n * nn.k", "h_n * a.b.c.d.e.f.g.h.i"]
+)
+def test_every_set_a_refusal_suggests_is_one_set_takes(expression: str) -> None:
+    """An unbound name was told to --set what --set then refused (nn.k: nn is the language's own)."""
+    result = invoke("hi", "--expr", expression)
+    assert_refused(result)
+    suggested = re.search(r"--set (\S+)=VALUE", result.stderr)
+    if suggested is None:
+        assert "--set cannot bind it" in result.stderr
+        assert_refused(invoke("hi", "--expr", expression, "--set", expression.split()[-1] + "=2"), "--set")
+    else:
+        assert invoke("hi", "--expr", expression, "--set", f"{suggested.group(1)}=2").exit_code == 0
+
+
+def test_the_languages_own_values_are_quoted_by_name() -> None:
+    assert_refused(invoke("hi", "--module", "nn.RNN(2, torch)"), "hidden_size must be a whole number, not torch")
+    result = invoke("hi", "--module", "nn.RNN(2, int.x)")
+    assert_refused(result, "int(...) has no attribute x here")
+    assert "Function(" not in result.stderr
