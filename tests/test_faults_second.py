@@ -398,6 +398,13 @@ files.write_atomically(sys.argv[1], "<svg/>", "--svg")
 """
 
 
+def _signals_at_their_default() -> None:
+    """A child whose signals end it, as a shell's do: an ignored SIGHUP (pytest under nohup) is
+    inherited, and the entry point rightly keeps it ignored."""
+    for signum in (signal.SIGHUP, signal.SIGUSR1, signal.SIGQUIT):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 @pytest.mark.process
 def test_every_terminating_signal_during_an_export_leaves_no_temporary(tmp_path: Path) -> None:
     started = {}
@@ -411,6 +418,7 @@ def test_every_terminating_signal_during_an_export_leaves_no_temporary(tmp_path:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env=ENV,
+            preexec_fn=_signals_at_their_default,  # pytest itself may run under nohup, its SIGHUP ignored
         )
     for signum, process in started.items():
         assert process.stderr is not None
