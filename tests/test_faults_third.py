@@ -470,3 +470,29 @@ def test_the_languages_own_values_are_quoted_by_name() -> None:
     result = invoke("hi", "--module", "nn.RNN(2, int.x)")
     assert_refused(result, "int(...) has no attribute x here")
     assert "Function(" not in result.stderr
+
+
+# -- the reader's rough edges ----------------------------------------------------------------------
+
+
+def test_the_explorer_fits_80x24() -> None:
+    """The key bar was cut mid-key at 80 columns, and the help scrolled at 24 rows."""
+    import asyncio
+
+    from test_tui import explorer, press
+    from textual.widgets._footer import FooterKey
+
+    async def check() -> None:
+        app = explorer("hello", "eolll", "lleel")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await press(pilot)
+            await pilot.pause()  # the key bar laid out for the terminal's width
+            keys = list(app.query(FooterKey))
+            assert keys and all(key.region.right <= 80 and key.region.width > 0 for key in keys)
+            assert [key.key for key in keys][:2] == ["question_mark", "q"]
+            await press(pilot, "question_mark")
+            box = app.screen.query_one("#help-box")
+            assert box.max_scroll_y == 0 and box.region.bottom <= 24  # every key shown, nothing scrolled
+            assert "pgdn/pgup" in app.export_screenshot()  # the last row of the help, on the screen
+
+    asyncio.run(check())
