@@ -496,3 +496,16 @@ def test_the_explorer_fits_80x24() -> None:
             assert "pgdn/pgup" in app.export_screenshot()  # the last row of the help, on the screen
 
     asyncio.run(check())
+
+
+def test_the_seed_examples_first_screen_names_the_posts_reading() -> None:
+    """The blog post's own code builds torch.nn.RNN(4, 2), batch_first=False: it reads the seed's
+    (3, 5, 4) as 3 steps of 5 words. Said on the first lines of an 80x24 terminal, in one line."""
+    seed = ("hello", "eolll", "lleel", "--hidden", "2")
+    lines = invoke(*seed, env={"COLUMNS": "80"}).stdout.splitlines()
+    assert "torch.nn.RNN(4, 2) reads (3, 5, 4) as seq=3 × batch=5; see --seq-first" in lines[:23]
+    assert "see --seq-first" not in invoke(*seed, "--seq-first").stdout  # that is torch's own reading
+    wide = invoke(
+        *seed, "--cell", "lstm", "--layers", "2", "--bidirectional", "--proj-size", "1", env={"COLUMNS": "80"}
+    )
+    assert "torch.nn.LSTM(...) reads (3, 5, 4) as seq=3 × batch=5; see --seq-first" in wide.stdout.splitlines()

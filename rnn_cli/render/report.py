@@ -15,6 +15,7 @@ from .mistakes import idioms_section, packed_table, padding_table, warning_lines
 from .sections import FIRST_SCREEN, SECTIONS, Section
 from .tables import (
     cost_table,
+    default_reading,
     embedded_tables,
     input_tables,
     lengths_table,
@@ -84,7 +85,7 @@ def report_sections(
     """The report's sections by name, in order (the README quotes single ones); only those in
     ``only`` are built, when it is given."""
     builders: dict[Section, Callable[[], RenderableType | None]] = {
-        "header": lambda: header(result),
+        "header": lambda: header(result, width),
         "vocabulary": lambda: vocabulary_table(result, max_rows),
         "shapes": lambda: shapes_section(result, width),
         "diagram": lambda: diagram(result),
@@ -134,7 +135,7 @@ def _sections(tables: list[Table]) -> Group:
     return Group(*(section(t) for t in tables))
 
 
-def header(result: Result) -> Text:
+def header(result: Result, width: int = DEFAULT_WIDTH) -> Text:
     c = result.config
     text = Text()
     text.append("rnn-shapes  ", style="bold")
@@ -149,6 +150,9 @@ def header(result: Result) -> Text:
     if result.source != "words":
         fed += f"; {result.source}" + (", seeded" if result.source.startswith("random") else "")
     text.append(f"\ninput {layout}, {fed}", style="dim")
+    other = default_reading(result, width)
+    if other is not None:  # the trap of torch's default layout, on the first lines
+        text.append(f"\n{other}", style="yellow")
     text.append(f"\nseed {c.seed}, {c.dtype} on {c.device}, under torch.no_grad()", style="dim")
     for line in given_lines(result):  # what the caller brought: weights, tensors, --set names
         text.append(f"\n{line}", style="dim")
