@@ -14,6 +14,7 @@ import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -509,3 +510,27 @@ def test_the_seed_examples_first_screen_names_the_posts_reading() -> None:
         *seed, "--cell", "lstm", "--layers", "2", "--bidirectional", "--proj-size", "1", env={"COLUMNS": "80"}
     )
     assert "torch.nn.LSTM(...) reads (3, 5, 4) as seq=3 × batch=5; see --seq-first" in wide.stdout.splitlines()
+
+
+def test_plot_labels_do_not_cover_each_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seed's states crowd near h[0] = -0.9: seven pairs of step labels were drawn on each other."""
+    import matplotlib.figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from rnn_cli.core.explore import explore
+    from rnn_cli.render.plot import plot_bytes
+
+    drawn: list[matplotlib.figure.Figure] = []
+    real = matplotlib.figure.Figure.savefig
+
+    def savefig(figure: matplotlib.figure.Figure, *args: Any, **kwargs: Any) -> None:
+        drawn.append(figure)
+        real(figure, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
+    plot_bytes(explore(["hello", "eolll", "lleel", "world", "words"], hidden_size=2), "png")
+    renderer = FigureCanvasAgg(drawn[0]).get_renderer()  # type: ignore[no-untyped-call]
+    for ax in drawn[0].axes:
+        boxes = [text.get_window_extent(renderer) for text in ax.texts if text.get_visible()]
+        assert len(boxes) >= 5  # the labels are still there, fewer
+        assert not any(a.overlaps(b) for k, a in enumerate(boxes) for b in boxes[:k])
