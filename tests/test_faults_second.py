@@ -94,7 +94,7 @@ def test_a_non_blocking_stdin_fed_slowly_loses_nothing() -> None:
         # once every word is read, before torch is loaded
         words = _fed_in_pieces([*args, "--max-steps", "2"], [b"a b", b"c ddd\n"])
         assert words.returncode == 2
-        assert _one_line(words.stderr) == "rnn-shapes: error: word 3 has 3 tokens; the limit is 2 (--max-steps)\n"
+        assert _one_line(words.stderr) == "rnn-shapes: error: word 2 'ddd' has 3 tokens; the limit is 2 (--max-steps)\n"
 
 
 # -- 2. devices, descriptors and stdout itself as export targets ----------------------------------------

@@ -534,3 +534,12 @@ def test_plot_labels_do_not_cover_each_other(monkeypatch: pytest.MonkeyPatch) ->
         boxes = [text.get_window_extent(renderer) for text in ax.texts if text.get_visible()]
         assert len(boxes) >= 5  # the labels are still there, fewer
         assert not any(a.overlaps(b) for k, a in enumerate(boxes) for b in boxes[:k])
+
+
+def test_words_are_counted_from_0_everywhere() -> None:
+    """An error said word 2 for the word --steps calls word 1: both count from 0 now, as the
+    batch's rows, h_n[:, 1] and the explorer do."""
+    assert "word 1: eolll (layer 0, forward)" in invoke("hello", "eolll", "--steps").stdout
+    assert_refused(invoke("hello", "eolll", "--max-steps", "4"), "word 0 'hello' has 5 tokens; the limit is 4")
+    assert_refused(invoke("hello", ""), "word 1 is empty")
+    assert_refused(invoke("hel", "lo", "--vocab", "hel"), "token 'o' of word 1 is not in --vocab")
