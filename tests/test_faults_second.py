@@ -94,7 +94,7 @@ def test_a_non_blocking_stdin_fed_slowly_loses_nothing() -> None:
         # once every word is read, before torch is loaded
         words = _fed_in_pieces([*args, "--max-steps", "2"], [b"a b", b"c ddd\n"])
         assert words.returncode == 2
-        assert _one_line(words.stderr) == "rnn-shapes: error: word 3 has 3 tokens; the limit is 2 (--max-steps)\n"
+        assert _one_line(words.stderr) == "rnn-shapes: error: word 2 'ddd' has 3 tokens; the limit is 2 (--max-steps)\n"
 
 
 # -- 2. devices, descriptors and stdout itself as export targets ----------------------------------------
@@ -398,6 +398,13 @@ files.write_atomically(sys.argv[1], "<svg/>", "--svg")
 """
 
 
+def _signals_at_their_default() -> None:
+    """A child whose signals end it, as a shell's do: an ignored SIGHUP (pytest under nohup) is
+    inherited, and the entry point rightly keeps it ignored."""
+    for signum in (signal.SIGHUP, signal.SIGUSR1, signal.SIGQUIT):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 @pytest.mark.process
 def test_every_terminating_signal_during_an_export_leaves_no_temporary(tmp_path: Path) -> None:
     started = {}
@@ -411,6 +418,7 @@ def test_every_terminating_signal_during_an_export_leaves_no_temporary(tmp_path:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env=ENV,
+            preexec_fn=_signals_at_their_default,  # pytest itself may run under nohup, its SIGHUP ignored
         )
     for signum, process in started.items():
         assert process.stderr is not None

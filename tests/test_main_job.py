@@ -94,9 +94,9 @@ def test_explicit_vocabulary_order() -> None:
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        ([*WORDS, "--vocab", "hel"], "token 'o' of word 1 is not in --vocab"),
+        ([*WORDS, "--vocab", "hel"], "token 'o' of word 0 is not in --vocab"),
         ([*WORDS, "--vocab", "helol"], "--vocab lists token 'l' twice"),
-        (["hello", ""], "word 2 is empty"),
+        (["hello", ""], "word 1 is empty"),
         ([*WORDS, "--hidden", "0"], "--hidden must be at least 1"),
         ([], "no words"),
     ],

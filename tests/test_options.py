@@ -59,7 +59,7 @@ def test_vs_accepts_every_setting_of_the_run(name: str) -> None:
 
 def test_errors_from_the_second_configuration_name_vs() -> None:
     assert_refused(invoke(*WORDS, "--vs", "--proj-size 1"), "--vs: --proj-size applies to --cell lstm only")
-    assert_refused(invoke(*WORDS, "--vs", "--vocab xyz"), "--vs: token 'h' of word 1 is not in --vocab")
+    assert_refused(invoke(*WORDS, "--vs", "--vocab xyz"), "--vs: token 'h' of word 0 is not in --vocab")
     assert_refused(invoke(*WORDS, "--vs", "--hidden two"), "--vs: Invalid value for '--hidden'")
     assert_refused(invoke(*WORDS, "--vs", "eolll"), "--vs takes options only, not words")
 

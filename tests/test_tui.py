@@ -137,7 +137,7 @@ def test_the_step_view_the_words_and_help() -> None:
         assert isinstance(words, WordsScreen)
         words.query_one(Input).value = "ab '' c"  # an empty word: the command line's refusal, in place
         await press(pilot, "enter")
-        assert words.refusal == "word 2 is empty" and app.screen is words  # still open
+        assert words.refusal == "word 1 is empty" and app.screen is words  # still open
         words.query_one(Input).value = "ab abc"
         await press(pilot, "enter")
         assert shown_shapes(app)["input"] == (2, 3, 3) and "words ab abc" in pane(app, "settings")

@@ -205,7 +205,7 @@ def _message(error: Exception) -> str:
     if isinstance(error, BadInput | RunFailure):
         text = str(error)
     elif isinstance(error, MemoryError):
-        text = "out of memory"
+        text = f"out of memory: {error}" if str(error) else "out of memory"
     elif isinstance(error, RecursionError):
         text = "the request is nested too deeply to read"
     else:  # a bug of ours: said, and the next line still answered

@@ -9,7 +9,7 @@ from ..core.explore import run_plan
 from .files import write_atomically
 from .inputs import gather_words
 from .options import Options
-from .pager import page
+from .pager import page, terminal_height
 from .streams import note, write_stdout
 from .torch_import import load_torch
 
@@ -154,7 +154,7 @@ def _show(options: Options, screen: RenderableType | None, whole: RenderableType
         console = make_console(width=width)
         if console.is_terminal and console.file.isatty():
             text = render_text(screen, width=width, color=True)
-            if options.no_pager or not page(text, console.height):
+            if options.no_pager or not page(text, terminal_height(console.file.fileno())):
                 console.print(screen)
         else:  # a pipe or a file: plain text, no line ending in white space
             write_stdout(render_text(screen, width=width, color=console.is_terminal))

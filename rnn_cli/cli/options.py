@@ -741,6 +741,7 @@ class Options:
             exported=exported,
             max_rows=self.max_rows,
             plot=bool(self.plot) and not self.batch,
+            document=self.json_out or self.batch,
         )
 
     def sections(self) -> frozenset[Section] | None:
@@ -762,9 +763,8 @@ class Options:
         traced, drawn = request.limits.trace_words, request.drawn
 
         def budget(words: int, longest: int, tokens: int, distinct: int) -> None:
-            width = config.embed or distinct
             estimate = estimate_from(
-                config, words, longest, tokens, width, values=values, trace_words=min(traced, words), drawn=drawn
+                config, words, longest, tokens, distinct, values=values, trace_words=min(traced, words), drawn=drawn
             )
             check_memory(estimate, limit, names, so_far=True)
 

@@ -2,7 +2,10 @@
 
 The pager is ``$RNN_SHAPES_PAGER``, else ``$PAGER``, else ``less -FRX`` (quit at once if the
 text fits, keep the colours, leave the screen as it was); an empty value or ``cat`` means none.
-Only a terminal is paged: a pipe or a file gets the text itself.
+Only a terminal of a known height is paged: a pipe or a file gets the text itself, and so does
+a terminal that reports 0 rows (``script``, some CI runners), where a pager would wait for keys
+that never come. A pager that fails (it cannot start, or exits with an error) leaves the text
+on stdout, with a line on stderr that says so.
 """
 
 from __future__ import annotations
@@ -25,11 +28,21 @@ def pager_command() -> str | None:
     return DEFAULT_PAGER if shutil.which("less") else None
 
 
-def page(text: str, height: int) -> bool:
+def terminal_height(fd: int) -> int | None:
+    """The rows the terminal on ``fd`` reports, or None when it reports none (0 rows) or is none."""
+    try:
+        rows = os.get_terminal_size(fd).lines
+    except (OSError, ValueError):
+        return None
+    return rows if rows > 0 else None
+
+
+def page(text: str, height: int | None) -> bool:
     """Send ``text`` through the pager when it is taller than ``height`` lines; False when it was
-    not paged (short enough, no pager), so the caller prints it."""
+    not paged (short enough, no pager, a height not known, a pager that failed), so the caller
+    prints it."""
     command = pager_command()
-    if command is None or text.count("\n") <= max(height - 1, 1):
+    if command is None or height is None or text.count("\n") <= max(height - 1, 1):
         return False
     env = dict(os.environ)
     env.setdefault("LESS", "FRX")
@@ -43,7 +56,12 @@ def page(text: str, height: int) -> bool:
             pager.stdin.write(text.encode("utf-8", "surrogateescape"))
         with contextlib.suppress(BrokenPipeError):
             pager.stdin.close()
-        pager.wait()
+        status = pager.wait()
     finally:
         signal.signal(signal.SIGINT, previous)
+    if status > 0:  # it could not start (127), or failed before it showed the text: nothing was shown
+        from .streams import note
+
+        note(f"the pager {command!r} failed (exit {status}); the report follows on stdout")
+        return False
     return True

@@ -46,7 +46,11 @@ def command(ctx: typer.Context) -> int:
 
     try:
         return dispatch(options, ctx)
-    except (BadInput, RunFailure, OSError, KeyboardInterrupt, MemoryError, typer.Exit):
+    except MemoryError as error:  # the estimate passed, the machine had less: say what asked for it
+        from .failures import out_of_memory
+
+        raise RunFailure(out_of_memory(options, error)) from None
+    except (BadInput, RunFailure, OSError, KeyboardInterrupt, typer.Exit):
         raise
     except Exception as error:  # a bug of ours
         if options.traceback:
@@ -280,7 +284,8 @@ def ending(error: BaseException) -> int:
     if isinstance(error, typer.Abort | KeyboardInterrupt | EOFError):
         return ExitStatus.INTERRUPTED
     if isinstance(error, MemoryError):
-        error_line("out of memory; lower --max-memory's estimate by using fewer or shorter words")
+        said = f": {error}" if str(error) else ""
+        error_line(f"out of memory{said}; lower --max-memory to what this machine has")
         return ExitStatus.FAILURE
     if isinstance(error, OSError):  # the machine said no: a file, a directory, a device
         where = f": {error.filename}" if error.filename else ""

@@ -4,21 +4,17 @@ each read in the language, in any order (a value may use another --set name)."""
 from __future__ import annotations
 
 import ast
-import keyword
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checker import Checker, check
+from .checker import RESERVED, Checker, check, unsettable
 from .errors import BadInput
 from .evaluator import Evaluator
-from .functions import FUNCTION_NAMES, Scope
-from .language import CLASSES, Path, Source, plain, read, reference, short, spelled
+from .functions import Scope
+from .language import Path, Source, plain, read, reference, short, spelled
 
 # -- --set: names and their values ---------------------------------------------------------------------
-
-#: Names --set may not bind: the language's own.
-RESERVED = frozenset({"nn", "torch", *CLASSES, *FUNCTION_NAMES})
 
 
 @dataclass(frozen=True)
@@ -71,14 +67,13 @@ def _bound_path(name: str, option: str) -> Path:
     except (SyntaxError, RecursionError, MemoryError, ValueError):
         raise refused from None
     path = reference(node)
-    if path is None or len(path) > 8 or any(isinstance(k, str) and (not k or k.startswith("__")) for k in path):
+    if path is None:
         raise refused
-    if any(isinstance(k, str) and k.isidentifier() and keyword.iskeyword(k) for k in path):
+    why = unsettable(path)
+    if why is not None and path[0] in RESERVED:
+        raise BadInput(f"{option} {path[0]}: {why}")
+    if why is not None:
         raise refused
-    if path[0] in RESERVED:
-        raise BadInput(
-            f"{option} {path[0]}: {path[0]} is the language's own name (nn.LSTM, int(...)), not a value to set"
-        )
     return path
 
 

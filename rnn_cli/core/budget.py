@@ -8,10 +8,11 @@ large are refused before anything of their size is built.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .config import Config, gate_count
+from .config import MAX_CELLS, Config, gate_count
 from .errors import BadInput, SettingNames
 from .layout import parameter_layouts
 
@@ -33,12 +34,13 @@ class Drawn:
     """What is drawn for a person beside the run; it costs memory too. The report is laid out
     ``layouts`` times (the screen's, and the whole report for --svg/--html), ``exported`` as
     SVG or HTML (one at a time), its tables show up to ``max_rows`` words, and ``plot`` draws
-    each word's states."""
+    each word's states. ``document``: the JSON document is written (its objects per row)."""
 
     layouts: int = 0
     exported: bool = False
     max_rows: int = 10
     plot: bool = False
+    document: bool = False
 
 
 #: Bytes rich holds per table cell while laying the report out, and while exporting it
@@ -52,6 +54,17 @@ PLOT_BYTES = 64 * 1024**2
 PLOT_BYTES_PER_POINT = 200
 #: Words and units --plot draws (render.plot draws no more).
 PLOT_WORDS = PLOT_UNITS = 8
+#: Python objects a run holds for each row (a word, or #i of sizes) beside its tensors: the word
+#: and its token list, its length and label, a verdict per idiom, its padding effect; and for
+#: each token its place in the token lists (measured: 1,000,000 one-letter words, 130 B a word
+#: beyond the tensors).
+ROW_BYTES = 192
+TOKEN_BYTES = 8
+#: The JSON document's objects and text per row beyond the values (its word, tokens, length,
+#: verdicts and padding effect), and per token (measured: 1,000,000 one-letter words, 280 B a
+#: word beyond the run's own; 200,000 words of five letters, 105 B).
+DOCUMENT_ROW_BYTES = 384
+DOCUMENT_TOKEN_BYTES = 24
 
 
 def estimate_from(
@@ -65,42 +78,64 @@ def estimate_from(
     trace_words: int = 0,
     drawn: Drawn | None = None,
 ) -> int:
-    """The estimate from the batch's size alone (words, longest, tokens, vocabulary), so a
-    reader can keep it up to date while words still arrive and stop before the run is too big.
+    """The estimate from the batch's size alone (words, longest, tokens, the tokens' vocabulary:
+    0 for features), so a reader can keep it up to date while words still arrive and stop
+    before the run is too big. The layer's input is as wide as ``config.embed`` (an embedding
+    table of vocab x embed in front), else the one-hot vocabulary, else ``config.input_size``.
 
     It follows what the run allocates: the one-hot batch (and the int64 ``one_hot`` it is
-    scattered from), torch's packed and padded outputs with its gate workspace per layer,
-    the reference recurrence's per-layer outputs, the comparison's difference tensor, the
-    idioms' logits and losses, every copy of the parameters, the JSON text when values are
-    printed, and what ``drawn`` says is drawn (tables, exports, the plot).
+    scattered from) or the embedded ids, torch's packed and padded outputs with its gate
+    workspace per layer, the reference recurrence's per-layer outputs, the comparison's
+    difference tensor, the idioms' logits over the vocabulary and losses, every copy of the
+    parameters (the embedding's too), each row's Python objects, the JSON document and its
+    values when printed, and what ``drawn`` says is drawn (tables, exports, the plot).
     """
     item = 4 if config.dtype == "float32" else 8
+    width = config.embed or vocab_size or config.input_size or 0
     cells = n * steps
     d, h_out, h = config.directions, config.out_size, config.hidden_size
     gates = gate_count(config.cell)
-    params = sum(_numel(p.shape) for p in parameter_layouts(config, vocab_size))
+    params = sum(_numel(p.shape) for p in parameter_layouts(config, width, vocab_size))
     states = config.num_layers * d * n * (h_out + h)
     layer_out = cells * d * h_out  # one layer's output, padded
-    encode = tokens * vocab_size * (8 + item) + cells * vocab_size * item * (1 if config.batch_first else 2)
     torch_side = (
-        tokens * vocab_size  # the packed input
+        tokens * width  # the packed input
         + config.num_layers * tokens * d * (h_out + gates * h)  # packed outputs and gates, per layer
         + layer_out  # the padded output
     ) * item
-    reference = (cells * vocab_size + 2 * layer_out + n * d * gates * h * 4) * item  # sorted input, outputs
+    reference = (cells * width + 2 * layer_out + n * d * gates * h * 4) * item  # sorted input, outputs
     comparison = layer_out * item
     # the idioms: a final-state pick or two of (N, D*H_out), the next-token logits (N, L, V)
     # with CrossEntropyLoss's log-softmax of them three times, and int64 targets
     idioms = cells * (vocab_size * item * 4 + 16) + 4 * n * d * h_out * item
     printed = 0
     if values:
-        printed = cells * (vocab_size + d * h_out) + states + params
+        printed = cells * (width + d * h_out + (1 if config.embed else 0)) + states + params
     traced = trace_words * steps * config.num_layers * d * (3 * gates * h + 2 * h_out) * 2
-    fixed = (PARAMETER_COPIES * params + _working_copy(config, vocab_size) + 2 * states) * item
+    fixed = (PARAMETER_COPIES * params + _working_copy(config, width) + 2 * states) * item
     shown = 0 if drawn is None else drawn_bytes(config, n, steps, vocab_size, trace_words, drawn)
     printed_bytes = (printed + traced) * JSON_BYTES_PER_VALUE
-    counted = encode + torch_side + reference + comparison + idioms + fixed + printed_bytes + shown
+    encode = _encode_bytes(config, cells, tokens, width, item)
+    rows = _row_bytes(n, tokens, document=drawn is not None and drawn.document)
+    counted = encode + torch_side + reference + comparison + idioms + fixed + printed_bytes + shown + rows
     return int(counted * SLACK) + SLACK_BYTES
+
+
+def _encode_bytes(config: Config, cells: int, tokens: int, width: int, item: int) -> int:
+    """The batch as the layer takes it: one-hot (scattered from int64) or random features, or
+    the embedding's int64 ids (flat and padded) and what it gives back, in the run's layout."""
+    layouts = 1 if config.batch_first else 2
+    if config.embed:
+        return tokens * 8 + cells * 8 * layouts + cells * config.embed * item * 2 * layouts
+    return tokens * width * (8 + item) + cells * width * item * layouts
+
+
+def _row_bytes(n: int, tokens: int, *, document: bool) -> int:
+    """Each row's and token's Python objects, and the JSON document's when it is written."""
+    held = n * ROW_BYTES + tokens * TOKEN_BYTES
+    if document:
+        held += n * DOCUMENT_ROW_BYTES + tokens * DOCUMENT_TOKEN_BYTES
+    return held
 
 
 def _working_copy(config: Config, input_size: int) -> int:
@@ -162,8 +197,15 @@ DEFAULT_MAX_WORK = 100 * 10**9
 #: check, about 25 µs together, what a million multiply-adds take. The default work bound
 #: is thus 100,000 sequential steps of a small layer.
 STEP_WORK = 1_000_000
-#: Cells in the module (layers × directions): building each costs about a millisecond.
-MAX_CELLS = 1_000
+
+
+#: What --expr holds beside its values: the meta device's kernels, imported by the first
+#: operations it sizes (measured: 36 MiB for torch.arange, 38 MiB more for a division).
+EXPRESSION_BYTES = 96 * 1024**2
+#: What making or reading one element of a tensor counts for in an --expr, in multiply-adds:
+#: such work is bound by memory, not arithmetic (measured: torch.arange(200000000) took 0.78 s,
+#: 4 ns an element, where a multiply-add of the forward takes about 0.025 ns).
+ELEMENT_WORK = 100
 
 
 def sequential_steps(config: Config, steps: int) -> int:
@@ -179,9 +221,10 @@ def check_work(
     input_size: int,
     limit: int = DEFAULT_MAX_WORK,
     names: Mapping[str, str] | None = None,
-) -> None:
+) -> int:
     """Refuse runs that would take minutes, before anything is built: more than ``limit``
-    multiply-adds (a sequential step counting for STEP_WORK), or more than MAX_CELLS cells."""
+    multiply-adds (a sequential step counting for STEP_WORK), or more than MAX_CELLS cells.
+    Returns the run's work, so what the limit leaves can go to the expressions."""
     name = SettingNames(names or {})
     cells = config.num_layers * config.directions
     if cells > MAX_CELLS:
@@ -197,6 +240,7 @@ def check_work(
             f"and {steps_text} at {human_count(STEP_WORK)} each), over the {human_count(limit)} limit; "
             f"raise it with {_suggest_work(option, work)} if you mean it"
         )
+    return work
 
 
 def check_memory(estimate: int, limit: int, names: Mapping[str, str] | None = None, *, so_far: bool = False) -> None:
@@ -208,6 +252,21 @@ def check_memory(estimate: int, limit: int, names: Mapping[str, str] | None = No
             f"{what} about {human_bytes(estimate)}, over the {human_bytes(limit)} limit; "
             f"raise it with {_suggest(option, estimate)} if you mean it"
         )
+
+
+#: How torch's allocators say they could not allocate, and how many bytes were asked for.
+_ALLOCATOR = re.compile(r"(?:can't allocate memory|out of memory)(?:.*?tried to allocate (\d+) bytes)?", re.I | re.S)
+
+
+def allocation_failure(error: BaseException) -> MemoryError | None:
+    """torch's allocator refusing (a RuntimeError naming the bytes it was asked for) as the
+    MemoryError it is, or None for any other error."""
+    found = _ALLOCATOR.search(str(error)) if isinstance(error, RuntimeError) else None
+    if found is None:
+        return None
+    if found.group(1) is None:
+        return MemoryError("torch ran out of memory")
+    return MemoryError(f"torch could not allocate {human_bytes(int(found.group(1)))}")
 
 
 def human_bytes(n: float) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import keyword
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any
 from .errors import BadInput
 from .evaluator import BINARY
 from .functions import FUNCTION_NAMES, Scope
-from .language import MAX_ITEMS, MAX_STRING, MAX_WHOLE, Path, Source, reference, short, spelled
+from .language import CLASSES, MAX_ITEMS, MAX_STRING, MAX_WHOLE, Path, Source, reference, short, spelled
 
 _KINDS: dict[type[ast.AST], str] = {
     ast.Lambda: "a lambda",
@@ -30,6 +31,28 @@ _KINDS: dict[type[ast.AST], str] = {
     ast.Yield: "yield",
     ast.YieldFrom: "yield",
 }
+
+
+#: Names --set may not bind: the language's own.
+RESERVED = frozenset({"nn", "torch", *CLASSES, *FUNCTION_NAMES})
+#: The most parts a --set name has (``a.b.c``: three).
+MAX_PARTS = 8
+
+
+def unsettable(path: Path) -> str | None:
+    """Why --set cannot bind this dotted name, or None when it can: one rule for the names --set
+    takes and the names an unbound one is told to --set."""
+    if path[0] in RESERVED:
+        return f"{path[0]} is the language's own name (nn.LSTM, int(...)), not a value to set"
+    if len(path) > MAX_PARTS:
+        return f"a name has at most {MAX_PARTS} parts"
+    if any(isinstance(k, str) and (not k or k.startswith("__") or _keyword(k)) for k in path):
+        return "a part is empty, a keyword or begins with __"
+    return None
+
+
+def _keyword(part: str) -> bool:
+    return part.isidentifier() and keyword.iskeyword(part)
 
 
 # -- the first pass: the grammar, and every unbound name ----------------------------------------------
@@ -99,6 +122,9 @@ class Checker:
         if called and node is not self.open_callee:
             calls = ", ".join(f"{name}(...)" for name in FUNCTION_NAMES)
             raise self.refuse(node, f"{self.source.segment(node)}(...) is not a call here: the calls are {calls}")
+        why = unsettable(path)
+        if why is not None:  # a way on that --set would refuse is none
+            raise self.refuse(node, f"{spelled(path)} is not bound, and --set cannot bind it: {why}")
         self.unbound.append(Unbound(path, node, called))
 
     def visit_Attribute(self, node: ast.Attribute, called: bool) -> None:

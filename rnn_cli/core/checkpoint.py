@@ -21,11 +21,12 @@ import zipfile
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
-from .budget import human_bytes
-from .config import TORCH_CLASS, Cell, Config
+from .budget import PARAMETER_COPIES, check_memory
+from .config import MAX_CELLS, TORCH_CLASS, Cell, Config
 from .errors import BadInput, quoted
+from .files import check_zip_sizes, opened_regular, regular_size, tensor_problem
 from .layout import parameter_layouts
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ _CELLS: dict[int, Cell] = {1: "rnn", 3: "gru", 4: "lstm"}
 #: The dtypes a run has; half precision weights are run in float32 (said in the notes).
 _RUN_DTYPES = {"float32": "float32", "float64": "float64", "float16": "float32", "bfloat16": "float32"}
 #: Checkpoints kept read, most recent last: a batch of requests over one file reads it once.
+#: What they hold beside the layer a run uses is counted in its estimate (``held_beside``).
 _CACHE: OrderedDict[tuple[str, int, int], Checkpoint] = OrderedDict()
 _CACHE_FILES = 2
 
@@ -107,6 +109,10 @@ class Checkpoint:
     #: What could not be read as a layer, and why (said when nothing was found).
     skipped: tuple[str, ...] = ()
 
+    def held_bytes(self) -> int:
+        """The bytes of every tensor kept: what the cache holds for this file."""
+        return sum(t.numel() * t.element_size() for state in self.states.values() for t in state.values())
+
     def tensors(self, layer: FoundLayer) -> dict[str, torch.Tensor]:
         """The layer's parameters by the names its module gives them (weight_ih_l0, ...)."""
         state = self.states[layer.key]
@@ -121,24 +127,16 @@ class Checkpoint:
 def read_checkpoint(path: str, *, max_bytes: int, option: str = "--checkpoint") -> Checkpoint:
     """The checkpoint at ``path``, read without running anything in it (kept for the next request)."""
     where = f"{option} {path!r}"
-    try:
-        status = os.stat(path)
-    except FileNotFoundError:
-        raise BadInput(f"{where} does not exist") from None
-    except OSError as error:
-        raise BadInput(f"{where} cannot be read: {error.strerror}") from None
-    if os.path.isdir(path):
-        raise BadInput(f"{where} is a directory")
-    if status.st_size > max_bytes:
-        raise BadInput(
-            f"{where} is {human_bytes(status.st_size)}, over the {human_bytes(max_bytes)} limit (--max-memory)"
-        )
+    regular_size(path, where, max_bytes=max_bytes)
+    status = os.stat(path)
     key = (os.path.realpath(path), status.st_size, status.st_mtime_ns)
     cached = _CACHE.get(key)
     if cached is not None:
         _CACHE.move_to_end(key)
         return cached
-    loaded = _load(path, where)
+    while _CACHE and sum(c.held_bytes() for c in _CACHE.values()) + status.st_size > max_bytes:
+        _CACHE.popitem(last=False)  # room to read this one within the limit
+    loaded = _load(path, where, max_bytes)
     checkpoint = _found(path, loaded, where)
     _CACHE[key] = checkpoint
     while len(_CACHE) > _CACHE_FILES:
@@ -146,7 +144,7 @@ def read_checkpoint(path: str, *, max_bytes: int, option: str = "--checkpoint") 
     return checkpoint
 
 
-def _load(path: str, where: str) -> tuple[Format, Any]:
+def _load(path: str, where: str, max_bytes: int) -> tuple[Format, Any]:
     if path.lower().endswith(".safetensors"):
         try:
             from safetensors import SafetensorError
@@ -160,24 +158,33 @@ def _load(path: str, where: str) -> tuple[Format, Any]:
             return "safetensors", load_file(path, device="cpu")
         except (SafetensorError, OSError, ValueError, RuntimeError) as error:
             raise BadInput(f"{where} is not a safetensors file that can be read: {_first_line(error)}") from None
-    return "torch", load_weights_only(path, where, what="a state dict")
+    return "torch", load_weights_only(path, where, what="a state dict", max_bytes=max_bytes)
 
 
-def load_weights_only(path: str, where: str, *, what: str) -> Any:
+def load_weights_only(path: str, where: str, *, what: str, max_bytes: int) -> Any:
     """``torch.load(path, weights_only=True)``: tensors and plain containers; anything that
-    needs code unpickled is refused before any of it runs."""
+    needs code unpickled is refused before any of it runs. Only a regular file is opened, and a
+    zip's declared sizes are held to ``max_bytes`` before anything is inflated."""
+    with opened_regular(path, where, max_bytes=max_bytes) as handle:
+        head = handle.read(1)
+        handle.seek(0)
+        if zipfile.is_zipfile(handle):
+            check_zip_sizes(handle, where, max_bytes=max_bytes)
+        elif head != b"\x80":  # neither torch.save's zip nor a pickle
+            raise BadInput(f"{where} is not a file torch.save wrote (nor .safetensors)")
+        handle.seek(0)
+        return _torch_load(handle, where, what=what)
+
+
+def _torch_load(handle: BinaryIO, where: str, *, what: str) -> Any:
     import pickle
 
     import torch
 
-    with open(path, "rb") as handle:
-        head = handle.read(1)
-    if not zipfile.is_zipfile(path) and head != b"\x80":  # neither torch.save's zip nor a pickle
-        raise BadInput(f"{where} is not a file torch.save wrote (nor .safetensors)")
     try:
         with warnings.catch_warnings():  # torch notes odd pickle protocols: not the user's business here
             warnings.simplefilter("ignore")
-            return torch.load(path, map_location="cpu", weights_only=True)
+            return torch.load(handle, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         wanted = re.search(r"GLOBAL ([\w.]+)", str(error))
         asks = f" (it asks for {wanted.group(1)})" if wanted else ""
@@ -236,7 +243,21 @@ def _found(path: str, loaded: tuple[Format, Any], where: str) -> Checkpoint:
             f"{where} has no nn.RNN, nn.LSTM or nn.GRU parameters (weight_ih_l0, weight_hh_l0, ...){why}; "
             f"its keys begin {', '.join(map(repr, keys)) or 'nowhere: it is empty'}"
         )
-    return Checkpoint(path, form, tuple(layers), states, tuple(skipped))
+    return Checkpoint(path, form, tuple(layers), _layers_only(states, layers), tuple(skipped))
+
+
+def _layers_only(
+    states: Mapping[str | None, Mapping[str, torch.Tensor]], layers: list[FoundLayer]
+) -> dict[str | None, dict[str, torch.Tensor]]:
+    """The state dicts cut to the recurrent layers' parameters: what the cache keeps, not the
+    rest of the model (an embedding of gigabytes beside a small LSTM)."""
+    kept: dict[str | None, dict[str, torch.Tensor]] = {}
+    for layer in layers:
+        start = f"{layer.prefix}." if layer.prefix else ""
+        for name, tensor in states[layer.key].items():
+            if name.startswith(start) and PARAMETER.match(name) and "." not in name[len(start) :]:
+                kept.setdefault(layer.key, {})[name] = tensor
+    return kept
 
 
 def _tensors(mapping: Mapping[Any, Any]) -> dict[str, torch.Tensor]:
@@ -260,14 +281,19 @@ def _layer(name: str, key: str | None, prefix: str, params: dict[str, torch.Tens
     cell = _CELLS[rows // hidden]
     if proj and (cell != "lstm" or proj >= hidden):
         return "weight_hr_l0 is a projection, which only an LSTM has (smaller than its hidden size)"
+    odd = _odd_tensor(params)
+    if odd is not None:
+        return odd
     dtypes = {str(t.dtype).removeprefix("torch.") for t in params.values()}
     if len(dtypes) != 1 or next(iter(dtypes)) not in _RUN_DTYPES:
         return f"its weights are {', '.join(sorted(dtypes))}, not floating point of one dtype"
-    numbers = [int(m.group("layer")) for m in map(PARAMETER.match, params) if m]
+    layers = _layer_count(params)
+    if isinstance(layers, str):
+        return layers
     config = Config(
         hidden_size=hidden,
         cell=cell,
-        num_layers=max(numbers) + 1,
+        num_layers=layers,
         bidirectional=any(n.endswith("_reverse") for n in params),
         bias="bias_ih_l0" in params,
         proj_size=proj,
@@ -296,6 +322,31 @@ def _layer(name: str, key: str | None, prefix: str, params: dict[str, torch.Tens
     )
 
 
+def _odd_tensor(params: Mapping[str, torch.Tensor]) -> str | None:
+    """Why one of these parameters cannot be a weight (sparse, quantized, meta...), or None."""
+    for name, tensor in params.items():
+        problem = tensor_problem(tensor)
+        if problem is not None:
+            return f"{name} is {problem}"
+    return None
+
+
+def _layer_count(params: Mapping[str, torch.Tensor]) -> int | str:
+    """How many layers the parameters' names number, 0 to k - 1 with none missing, or why not;
+    counted from the names, so ``weight_ih_l99999999999`` builds no layout of its size."""
+    matches = {name: PARAMETER.match(name) for name in params}
+    layer_of = {name: int(m.group("layer")) for name, m in matches.items() if m}
+    numbers = set(layer_of.values())
+    top = max(numbers)
+    if top >= MAX_CELLS:
+        named = next(name for name, layer in layer_of.items() if layer == top)
+        return f"{named} numbers a layer {top:,}, over the limit of {MAX_CELLS:,} cells"
+    missing = next((n for n in range(top) if n not in numbers), None)
+    if missing is not None:
+        return f"it has parameters of layer {top} but none of layer {missing}"
+    return top + 1
+
+
 def choose_layer(checkpoint: Checkpoint, name: str | None, *, option: str = "--layer") -> FoundLayer:
     """The layer ``--layer`` names; with one layer in the file, that one."""
     layers = checkpoint.layers
@@ -320,15 +371,28 @@ def choose_layer(checkpoint: Checkpoint, name: str | None, *, option: str = "--l
     )
 
 
-def layer_module(checkpoint: Checkpoint, layer: FoundLayer, config: Config) -> torch.nn.RNNBase:
+def layer_module(
+    checkpoint: Checkpoint,
+    layer: FoundLayer,
+    config: Config,
+    *,
+    max_bytes: int | None = None,
+    names: Mapping[str, str] | None = None,
+) -> torch.nn.RNNBase:
     """The layer's module with its trained weights, built as ``config`` says (batch_first,
-    nonlinearity, dtype, device: what a state dict does not hold)."""
+    nonlinearity, dtype, device: what a state dict does not hold). The weights' bytes in the
+    run's dtype are held to ``max_bytes`` first: a stride-0 half tensor of a few bytes on disk
+    is gigabytes once converted."""
     import torch
 
     from .forward import module_kwargs
 
     cls = getattr(torch.nn, TORCH_CLASS[layer.cell])
     dtype = getattr(torch, config.dtype)
+    if max_bytes is not None:
+        numbers = sum(tensor.numel() for tensor in checkpoint.tensors(layer).values())
+        item = torch.empty((), dtype=dtype).element_size()
+        check_memory(PARAMETER_COPIES * numbers * item, max_bytes, names)
     with warnings.catch_warnings():  # dropout with one layer: the run is in eval mode, where it does nothing
         warnings.simplefilter("ignore")
         module: torch.nn.RNNBase = cls(**module_kwargs(config, layer.input_size), dtype=dtype, device="meta")
@@ -342,6 +406,17 @@ def layer_module(checkpoint: Checkpoint, layer: FoundLayer, config: Config) -> t
 
         module = module.to(resolve_device(config.device))
     return module.eval()
+
+
+def held_beside(checkpoint: Checkpoint, layer: FoundLayer, config: Config) -> int:
+    """Bytes the cache of checkpoints holds beside what a run over ``layer`` counts: every kept
+    tensor but the layer's own, which the module runs on as they are (unless converted)."""
+    held = sum(cached.held_bytes() for cached in _CACHE.values())
+    if checkpoint not in _CACHE.values():
+        held += checkpoint.held_bytes()
+    if layer.stored_dtype == config.dtype:
+        held -= sum(t.numel() * t.element_size() for t in checkpoint.tensors(layer).values())
+    return max(held, 0)
 
 
 def notes(layer: FoundLayer, config: Config) -> list[str]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .config import Config, Direction, Dtype
@@ -52,6 +53,21 @@ def against_reference(actual: dict[str, torch.Tensor], expected: dict[str, torch
         if top > atol:
             ok = ok and bool((diff <= tolerance_bound(b, atol, rtol)).all())
     return Verification(max(worst.values()), ok, atol, rtol, worst)
+
+
+def not_finite(tensors: Mapping[str, torch.Tensor]) -> dict[str, int]:
+    """How many values of each floating-point tensor are NaN or infinite, for those that hold any."""
+    import torch
+
+    counts = {}
+    for name, tensor in tensors.items():
+        if not tensor.is_floating_point() or not tensor.numel():
+            continue
+        low, high = torch.aminmax(tensor)  # NaN and infinities show here, with nothing as large as the tensor made
+        if bool(torch.isfinite(low) & torch.isfinite(high)):
+            continue
+        counts[name] = tensor.numel() - int(torch.isfinite(tensor).sum())
+    return counts
 
 
 def identities(

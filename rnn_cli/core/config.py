@@ -36,6 +36,10 @@ MAX_SEED = 2**64 - 1
 #: The largest whole number a size can be: torch holds every size as a 64-bit integer.
 MAX_SIZE = 2**63 - 1
 
+#: Cells in a module (layers × directions): building each costs about a millisecond, and every
+#: layout, estimate and check of a module walks them, so more are refused before any is counted.
+MAX_CELLS = 1_000
+
 #: Gate blocks stacked in each weight matrix, in torch's order.
 GATES: dict[Cell, str] = {"rnn": "", "lstm": "ifgo", "gru": "rzn"}
 #: The class name torch gives each cell.
@@ -107,7 +111,10 @@ class Config:
             raise BadInput(
                 f"{name['dropout']} must be a number from 0 up to (not including) 1 (got {quoted(self.dropout)})"
             )
-        _whole(name["num_layers"], self.num_layers, low=1, high=MAX_SIZE)
+        _whole(name["num_layers"], self.num_layers, low=1, high=MAX_CELLS)  # before anything walks its layers
+        cells = self.num_layers * (2 if self.bidirectional is True else 1)
+        if cells > MAX_CELLS:
+            raise BadInput(f"{name['num_layers']} {self.num_layers} builds {cells:,} cells; the limit is {MAX_CELLS:,}")
         _whole(name["proj_size"], self.proj_size, low=0, high=MAX_SIZE)
         _whole(name["seed"], self.seed, low=0, high=MAX_SEED)
         for field in ("bidirectional", "bias", "batch_first"):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .bindings import Bindings
-from .budget import human_bytes
+from .budget import ELEMENT_WORK, human_bytes, human_count
 from .checker import Checker, check
 from .config import Config
 from .errors import BadInput
@@ -276,12 +276,20 @@ class _Refused(Exception):
     """A Python-level refusal while running (not torch's): the idiom's error."""
 
 
+@dataclass
+class _Work:
+    """The work every expression may still do, together (in multiply-adds, as --max-work counts)."""
+
+    left: int
+
+
 class _TensorEvaluator(Evaluator):
     """The language over the run's tensors, every new tensor sized on the meta device first."""
 
-    def __init__(self, source: Source, scope: Scope, left: int) -> None:
+    def __init__(self, source: Source, scope: Scope, left: int, work: _Work) -> None:
         super().__init__(source, scope)
         self.left = left
+        self.work = work
 
     def attribute(self, base: Any, node: ast.Attribute) -> Any:
         import torch
@@ -386,19 +394,36 @@ class _TensorEvaluator(Evaluator):
                     node, f"{self.source.segment(node)}: torch cannot size it ({_first_line(error)}): refused"
                 ) from None
             need = sum(_bytes(t) for t in _tensors((args, kwargs)))
+            made = sum(int(t.numel()) for t in _tensors((args, kwargs)))
         else:
-            need = sum(_bytes(t) for t in _tensors(shaped))
+            need = sum(_bytes(t) for t in _tensors(shaped)) * (2 if _promotes((args, kwargs), shaped) else 1)
+            made = sum(int(t.numel()) for t in _tensors(shaped))
             shape = tuple(int(s) for s in shaped.shape) if isinstance(shaped, torch.Tensor) else None
         if need > self.left:
-            made = f"a {shape} tensor of {human_bytes(need)}" if shape is not None else human_bytes(need)
-            raise self.refuse(
+            size = f"a {shape} tensor of {human_bytes(need)}" if shape is not None else human_bytes(need)
+            raise self.source.refuse(
                 node,
-                f"{self.source.segment(node)} would make {made}, over the {human_bytes(self.left)} "
-                "--max-memory leaves for expressions: refused before allocating",
+                f"{self.source.segment(node)} would make {size}, over the {human_bytes(self.left)} "
+                "--max-memory leaves for expressions: refused before allocating; raise --max-memory if you mean it",
             )
+        self.charge(node, made, args, kwargs)
         result = make(*args, **kwargs)
         self.left -= sum(_bytes(t) for t in _tensors(result))
         return result
+
+    def charge(self, node: ast.AST, made: int, args: Any, kwargs: Any) -> None:
+        """The operation's work (each element it reads or makes), taken from what every
+        expression may still do, or refused before it runs."""
+        elements = sum(int(t.numel()) for t in _tensors((args, kwargs))) + made
+        cost = elements * ELEMENT_WORK
+        if cost > self.work.left:
+            raise self.source.refuse(
+                node,
+                f"{self.source.segment(node)} would be about {human_count(cost)} multiply-adds of work, with "
+                f"{human_count(self.work.left)} left of what --max-work leaves for expressions: refused before "
+                "running; raise --max-work if you mean it",
+            )
+        self.work.left -= cost
 
 
 _OPERATORS: dict[type[ast.operator], tuple[str, Callable[[Any, Any], Any]]] = {
@@ -442,6 +467,13 @@ def _meta(value: Any) -> Any:
     return value
 
 
+def _promotes(operands: Any, result: Any) -> bool:
+    """Whether torch converts an operand to the result's dtype first, a temporary as large as
+    the result (measured: torch.arange(n) / 2 holds the int64 range, a float copy and the quotient)."""
+    made = {t.dtype for t in _tensors(result)}
+    return any(t.dtype not in made for t in _tensors(operands))
+
+
 def _tensors(value: Any) -> list[torch.Tensor]:
     import torch
 
@@ -475,11 +507,14 @@ def user_idioms(
     atol: float,
     rtol: float,
     left: int,
+    work: int | None = None,
     bindings: Bindings | None = None,
     option: str = "--expr",
 ) -> list[Idiom]:
     """Each expression run on ``tensors`` (the run's own, by name) and ``bindings`` (--set
-    names), held against the final states, and traced to where its numbers came from."""
+    names), held against the final states, and traced to where its numbers came from. Each
+    may allocate ``left`` bytes, its value gone before the next runs; together they may do
+    ``work`` multiply-adds (None: unbounded)."""
     import torch
 
     env: dict[str, Any] = dict(tensors)
@@ -489,48 +524,80 @@ def user_idioms(
         env["h_0"] = torch.zeros(rows, n, config.out_size, dtype=dtype)
     if config.cell == "lstm" and "c_0" not in env:
         env["c_0"] = torch.zeros(rows, n, config.hidden_size, dtype=dtype)
-    checks = _Finals(final_h_n, config, list(words), atol, rtol)
-    bound = bindings or Bindings()
-    idioms = []
-    for expression in expressions:
-        assert expression.source is not None
-        where = f"{option} {expression.text[:40]!r}" if len(expressions) == 1 else f"{option} {expression.number}"
-        source = replace(expression.source, where=where)
+    answer = _Answer(
+        env, _Finals(final_h_n, config, list(words), atol, rtol), bindings or Bindings(), config, list(words)
+    )
+    spent = _Work(2**63 if work is None else work)
+    return [
+        answer.idiom(
+            expression,
+            f"{option} {expression.text[:40]!r}" if len(expressions) == 1 else f"{option} {expression.number}",
+            left,
+            spent,
+        )
+        for expression in expressions
+    ]
 
+
+@dataclass
+class _Answer:
+    """What every expression is run on and held against."""
+
+    env: Mapping[str, Any]
+    checks: _Finals
+    bindings: Bindings
+    config: Config
+    words: list[str]
+
+    def idiom(self, expression: Expression, where: str, left: int, work: _Work) -> Idiom:
+        """One expression's idiom, with what torch warned while running it (its own words, as
+        the caller's code would see them: part of the answer, not stray lines on stderr)."""
+        import warnings
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # ahead of any "error" filter: recorded, not raised
+            idiom = self.evaluated(expression, where, left, work)
+        said = [str(w.message).split(" (Triggered internally", 1)[0].strip() for w in caught]
+        if not said:
+            return idiom
+        return replace(idiom, facts={**idiom.facts, "torch_warned": list(dict.fromkeys(said))})
+
+    def evaluated(self, expression: Expression, where: str, left: int, work: _Work) -> Idiom:
+        """One expression's idiom: its value lives only while this call does."""
+        assert expression.source is not None
+        source = replace(expression.source, where=where)
         own = {name: (setting, value) for name, setting, value in expression.run_names}
 
-        def run(tensors: Mapping[str, Any], budget: int = left, source: Source = source, own: Any = own) -> Any:
-            return _TensorEvaluator(source, _scope(bound, tensors, own), budget).run()
+        def run(tensors: Mapping[str, Any], budget: int = left) -> Any:
+            return _TensorEvaluator(source, _scope(self.bindings, tensors, own), budget, work).run()
 
         try:
-            value = run(env)
+            value = run(self.env)
         except BadInput:
             raise
         except _Refused as error:
-            idioms.append(_idiom(expression, None, None, str(error), "user_refused"))
-            continue
+            return _idiom(expression, None, None, str(error), "user_refused")
         except (RuntimeError, IndexError, TypeError, ValueError, ZeroDivisionError, OverflowError) as error:
             text = str(error).strip()
             message = text.splitlines()[0] if text else type(error).__name__
-            idioms.append(_idiom(expression, None, None, message, "user_error"))
-            continue
-        origin = _origin(run, value, env, config, words, left)
-        idioms.append(checks.idiom(expression, value, origin))
-    return idioms
+            return _idiom(expression, None, None, message, "user_error")
+        origin = _origin(run, value, self.env, self.config, self.words, left - sum(map(_bytes, _tensors(value))))
+        return self.checks.idiom(expression, value, origin)
 
 
 def _origin(
     run: Callable[..., Any], value: Any, env: Mapping[str, Any], config: Config, words: Sequence[str], left: int
 ) -> Origin | None:
     """Where a tensor value's numbers came from (``provenance``), on ids in place of the run's
-    tensors, each run held to what --max-memory leaves, as the value's own was."""
+    tensors: run twice (in order and shuffled), each held to half of what --max-memory leaves
+    beside the value, since all three are alive at once."""
     import torch
 
     if not isinstance(value, torch.Tensor) or value.dim() == 0 or not value.is_floating_point():
         return None
 
     def on_ids(ids: Mapping[str, Any]) -> Any:
-        return run({**env, **ids}, left)
+        return run({**env, **ids}, max(left, 0) // 2)
 
     try:
         return trace(on_ids, env, config, words)
@@ -585,13 +652,11 @@ class _Finals:
 
     def matches(self, value: torch.Tensor) -> list[Arrangement | None]:
         """Per word, the first arrangement its row equals (within the check's tolerance), or None."""
-        from .checks import agreeing_diff
-
         found: list[Arrangement | None] = [None] * len(self.words)
         for (label, candidate), bound in zip(self.candidates, self.bounds, strict=True):
             if tuple(candidate.shape) != tuple(value.shape):
                 continue
-            same = (agreeing_diff(value.to(candidate.dtype), candidate) <= bound).all(dim=1).tolist()
+            same = ((value.to(candidate.dtype) - candidate).abs() <= bound).all(dim=1).tolist()  # NaN: never
             for w, hit in enumerate(same):
                 if hit and found[w] is None:
                     found[w] = label

@@ -59,6 +59,9 @@ class Function:
     name: str
     apply: Callable[[list[Any], dict[str, Any], Call], Any] = field(compare=False)
 
+    def __repr__(self) -> str:  # as a message quotes it
+        return f"{self.name}(...)"
+
 
 # -- the functions -----------------------------------------------------------------------------------
 

@@ -11,15 +11,14 @@ with ``batch_first=False`` is 3 steps of a batch of 5, as torch reads it.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from .budget import human_bytes
 from .config import Config
 from .encode import holding_state
 from .errors import BadInput, SettingNames
+from .files import opened_regular, read_npy, regular_size, tensor_problem
 from .result import GivenFacts, Idiom, TensorOrigin
 
 if TYPE_CHECKING:
@@ -41,8 +40,13 @@ class Given:
     expressions: tuple[Expression, ...] = ()
     #: Bytes the expressions may allocate: what --max-memory leaves after the run's own estimate.
     expression_bytes: int = 0
+    #: Work the expressions may do, all together: what --max-work leaves after the run's own.
+    expression_work: int = 0
     #: How the caller names each setting, for messages made while running.
     names: Mapping[str, str] = field(default_factory=dict)
+    #: Bytes already held for what the caller brought beside what the run allocates (the
+    #: checkpoints kept read), which its estimate counts.
+    held_bytes: int = 0
 
     @property
     def shape(self) -> tuple[int, ...] | None:
@@ -54,20 +58,12 @@ class Given:
 
 
 def load_tensor(path: str, option: str, *, max_bytes: int) -> torch.Tensor:
-    """One tensor from a ``.pt`` (torch.save of a tensor) or ``.npy`` file, nothing in it run."""
+    """One tensor from a ``.pt`` (torch.save of a tensor) or ``.npy`` file, nothing in it run:
+    a regular file only, its declared sizes held to ``max_bytes`` before anything is allocated."""
+    where = f"{option} {path!r}"
+    regular_size(path, where, max_bytes=max_bytes)
     import torch
 
-    where = f"{option} {path!r}"
-    try:
-        size = os.stat(path).st_size
-    except FileNotFoundError:
-        raise BadInput(f"{where} does not exist") from None
-    except OSError as error:
-        raise BadInput(f"{where} cannot be read: {error.strerror}") from None
-    if os.path.isdir(path):
-        raise BadInput(f"{where} is a directory")
-    if size > max_bytes:
-        raise BadInput(f"{where} is {human_bytes(size)}, over the {human_bytes(max_bytes)} limit (--max-memory)")
     if path.lower().endswith(".npy"):
         try:
             import numpy
@@ -75,18 +71,14 @@ def load_tensor(path: str, option: str, *, max_bytes: int) -> torch.Tensor:
             raise BadInput(
                 f"{where}: reading .npy needs numpy (pip install numpy), or save it with torch.save"
             ) from None
-        try:
-            array = numpy.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as error:
-            raise BadInput(f"{where} cannot be read as .npy without unpickling: {_first(error)}") from None
-        if array.dtype.kind not in "biuf":
-            raise BadInput(f"{where} holds {array.dtype} values, not numbers")
+        with opened_regular(path, where, max_bytes=max_bytes) as handle:
+            array = read_npy(handle, where, max_bytes=max_bytes)
         return torch.from_numpy(numpy.ascontiguousarray(array, dtype=array.dtype.newbyteorder("=")))
     if not path.lower().endswith((".pt", ".pth")):
         raise BadInput(f"{where}: give a .pt file (torch.save of a tensor) or a .npy file")
     from .checkpoint import load_weights_only
 
-    loaded = load_weights_only(path, where, what="the tensor")
+    loaded = load_weights_only(path, where, what="the tensor", max_bytes=max_bytes)
     if not isinstance(loaded, torch.Tensor):
         raise BadInput(f"{where} holds {type(loaded).__name__}, not a tensor: save the tensor itself")
     return loaded
@@ -125,6 +117,9 @@ def given_tensors(
             continue
         if not isinstance(tensor, torch.Tensor):
             raise BadInput(f"{label} must be a torch.Tensor, not {type(tensor).__name__}")
+        problem = tensor_problem(tensor)
+        if problem is not None:
+            raise BadInput(f"{_where(label, files, name)} is {problem}")
         if tensor.is_complex() or (tensor.dtype == torch.bool and label != "input"):
             raise BadInput(f"{label} is {tensor.dtype}: give real numbers")
         origins.append(
@@ -147,6 +142,13 @@ def given_tensors(
         c_0=c_0,
         facts=facts,
     )
+
+
+def _where(label: str, files: Mapping[str, str | None], name: SettingNames) -> str:
+    """How a message names one of the caller's tensors: its option and file, or its name."""
+    path = files.get(label)
+    option = {"input": name["input"], "h_0": name["initial_state"], "c_0": name["c0"]}[label]
+    return label if path is None else f"{option} {path!r}"
 
 
 def batch_sizes(given: Given, config: Config, name: SettingNames, max_steps: int) -> tuple[list[int], int]:
@@ -260,24 +262,72 @@ def check_given(given: Given | None, config: Config, name: SettingNames) -> Give
 
 
 def with_expressions(
-    given: Given | None, expressions: tuple[Expression, ...], left: int, names: SettingNames
+    given: Given | None, expressions: tuple[Expression, ...], left: tuple[int, int], names: SettingNames
 ) -> Given | None:
-    """The plan's Given with the caller's expressions and the bytes they may allocate."""
+    """The plan's Given with the caller's expressions, and the bytes and work (what the limits
+    leave after the run's own) they may spend."""
     if not expressions:
         return given
-    return replace(given or Given(), expressions=expressions, expression_bytes=max(left, 0), names=dict(names))
+    memory, work = (max(value, 0) for value in left)
+    return replace(
+        given or Given(), expressions=expressions, expression_bytes=memory, expression_work=work, names=dict(names)
+    )
 
 
 def before_run(given: Given | None, config: Config, module: Any, lengths: Sequence[int]) -> None:
-    """torch's own check of the caller's initial state against the run's batch, before it runs."""
-    if given is None or given.h_0 is None:
+    """torch's own checks of the caller's batch and initial state, before the run: their dtypes
+    as the module takes them, the state's shape against the batch."""
+    if given is None or (given.h_0 is None and given.input is None):
         return
     from .forward import build_module, resolve_device
 
     config = replace(config, device=resolve_device(config.device))
     width = config.input_size or 0
     module = module if module is not None else build_module(config, width)
+    check_dtypes(given, config, module, width, SettingNames(given.names))
     check_state(given, config, module, lengths, width, SettingNames(given.names))
+
+
+def check_dtypes(given: Given, config: Config, module: torch.nn.RNNBase, width: int, name: SettingNames) -> None:
+    """The caller's tensors of another dtype than the module's, run as torch runs them: the
+    batch checked as the module checks it (on the meta device), a state tried on one step of
+    one row; torch's refusal is the answer, in its words, with the fix. Nothing is cast."""
+    import torch
+
+    dtype = getattr(torch, config.dtype)
+    files = {origin.name: origin.file for origin in given.facts.tensors}
+    if given.input is not None and given.input.dtype != dtype:
+        try:
+            module.check_input(torch.empty(tuple(given.input.shape), dtype=given.input.dtype, device="meta"), None)
+        except (ValueError, RuntimeError) as error:
+            where = _where("input", files, name)
+            raise BadInput(_dtype_refused(error, "input", given.input, config, where, name)) from None
+    if given.h_0 is None or all(t.dtype == dtype for t in (given.h_0, given.c_0) if t is not None):
+        return
+    step = torch.zeros((1, 1, width), dtype=dtype, device=config.device)
+    h_0 = given.h_0[:, :1].to(config.device)
+    state = (h_0, given.c_0[:, :1].to(config.device)) if given.c_0 is not None else h_0
+    try:
+        with torch.no_grad():
+            module(step, state)
+    except (ValueError, RuntimeError) as error:
+        label = "h_0" if given.h_0.dtype != dtype else "c_0"
+        tensor = given.h_0 if label == "h_0" else given.c_0
+        assert tensor is not None
+        raise BadInput(_dtype_refused(error, label, tensor, config, _where(label, files, name), name)) from None
+
+
+def _dtype_refused(
+    error: BaseException, label: str, tensor: torch.Tensor, config: Config, where: str, name: SettingNames
+) -> str:
+    """torch's refusal of a tensor of another dtype, what it was, and how to give what it takes."""
+    given = str(tensor.dtype).removeprefix("torch.")
+    fix = f"{label}.float()" if config.dtype == "float32" else f"{label}.double()"
+    if where.endswith(".npy'") and given == "float64" and config.dtype == "float32":
+        fix += " (numpy.save writes float64: save x.astype('float32'))"
+    if given == "float64" and config.dtype == "float32":
+        fix += f", or {name['dtype']} float64 to run the module in float64"
+    return f"torch: {_first(error)}; {where} is {given}, the module {config.dtype}: the fix: {fix}"
 
 
 def expression_idioms(
@@ -301,6 +351,7 @@ def expression_idioms(
         atol=tolerance[0],
         rtol=tolerance[1],
         left=given.expression_bytes,
+        work=given.expression_work,
         bindings=given.facts.bindings,
         option=SettingNames(given.names)["expressions"],
     )

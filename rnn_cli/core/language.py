@@ -93,6 +93,9 @@ class Namespace:
     name: str
     members: Mapping[str, Any]
 
+    def __repr__(self) -> str:  # as a message quotes it: its name, not its members
+        return self.name
+
 
 @dataclass(frozen=True)
 class Constructor:

@@ -8,7 +8,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from .budget import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, Drawn, check_memory, check_work, estimate_from
+from .budget import (
+    DEFAULT_MAX_MEMORY,
+    DEFAULT_MAX_WORK,
+    EXPRESSION_BYTES,
+    Drawn,
+    check_memory,
+    check_work,
+    estimate_from,
+)
 from .config import MAX_SIZE, Config, Padding, Tokenizer
 from .errors import BadInput, SettingNames, quoted
 from .exported.formats import ExportRequest
@@ -65,21 +73,31 @@ def prepare(
     width = _input_width(config, run_input.vocab_size or 0, name, random)
     config = replace(config, input_size=width, padding=resolved_padding(config.padding, (shortest, longest)))
     traced = min(trace_words, n)
-    estimate = estimate_from(config, n, longest, tokens, width, values=values, trace_words=traced, drawn=drawn)
+    vocab_size = run_input.vocab_size or 0
+    estimate = estimate_from(config, n, longest, tokens, vocab_size, values=values, trace_words=traced, drawn=drawn)
+    estimate += given.held_bytes if given is not None else 0
     check_memory(estimate, max_memory, names)
-    check_work(config, n, longest, tokens, width, max_work, names)
+    work = check_work(config, n, longest, tokens, width, max_work, names)
     if export is not None:
         check_export_budget(config, (n, longest, tokens, width), export, (max_work, max_memory), estimate, names)
     if expressions:
-        parsed = parse_expressions(
-            expressions,
-            config=config,
-            bindings=given.facts.bindings if given else None,
-            option=name["expressions"],
-            sizes=(n, longest),
-        )
-        given = with_expressions(given, parsed, max_memory - estimate, name)
+        left = (max_memory - estimate - EXPRESSION_BYTES, max_work - work)
+        given = _with_expressions(given, expressions, config, (n, longest), left, name)
     return Plan(config, run_input, tokenizer, traced, module, timed, given=given, stages=stages, export=export)
+
+
+def _with_expressions(
+    given: Given | None,
+    expressions: Sequence[str],
+    config: Config,
+    sizes: tuple[int, int],
+    left: tuple[int, int],
+    name: SettingNames,
+) -> Given | None:
+    """The caller's --expr read over the language, with the bytes and work the run leaves them."""
+    bindings = given.facts.bindings if given else None
+    parsed = parse_expressions(expressions, config=config, bindings=bindings, option=name["expressions"], sizes=sizes)
+    return with_expressions(given, parsed, left, name)
 
 
 Stats = tuple[int, int, int, int]

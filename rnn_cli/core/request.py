@@ -222,7 +222,9 @@ class Request:
     def given(self, config: Config) -> tuple[Given | None, Any]:
         """What the caller brought, loaded (never run): their tensors, the checkpoint's layer as
         a module with its trained weights, and the facts the report, JSON and --code tell."""
-        module, checkpoint_facts = self._checkpoint_module(config) if self.checkpoint is not None else (None, None)
+        module, checkpoint_facts, held = (
+            self._checkpoint_module(config) if self.checkpoint is not None else (None, None, 0)
+        )
         given = None
         tensors = self.tensors
         if tensors is not None and (
@@ -248,10 +250,13 @@ class Request:
             given.facts.set_texts = bindings.by_text()
             given.facts.bindings = bindings
             given.facts.checkpoint = checkpoint_facts
+            given.held_bytes = held
         return given, module
 
-    def _checkpoint_module(self, config: Config) -> tuple[Any, Any]:
-        from .checkpoint import layer_module, notes
+    def _checkpoint_module(self, config: Config) -> tuple[Any, Any, int]:
+        """The layer as a module with its weights (held to the memory limit in the run's dtype),
+        the facts told of the checkpoint, and the bytes kept read beside the layer."""
+        from .checkpoint import held_beside, layer_module, notes
         from .result import CheckpointFacts
 
         checkpoint, layer = self.checkpoint_layer()
@@ -264,7 +269,8 @@ class Request:
             layers=[(found.shown, found.call()) for found in checkpoint.layers],
             notes=notes(layer, config),
         )
-        return layer_module(checkpoint, layer, config), facts
+        module = layer_module(checkpoint, layer, config, max_bytes=self.limits.max_memory, names=self.name)
+        return module, facts, held_beside(checkpoint, layer, config)
 
 
 def _same(a: object, b: object) -> bool:

@@ -77,6 +77,14 @@ class Verification:
     per_tensor: dict[str, float]
     #: The words the reference recomputed: every one, or the first few of a very large run.
     words_checked: int = 0
+    #: The tensors holding NaN or infinities, and how many: the weights and the input that made
+    #: them, and the outputs compared. Where both sides are NaN they agree, which verifies nothing.
+    not_finite: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def verified(self) -> bool:
+        """torch's answer matched the recurrence, and every number compared was a number."""
+        return self.ok and not self.not_finite
 
 
 @dataclass

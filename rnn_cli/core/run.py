@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .budget import mult_adds
+from .budget import allocation_failure, mult_adds
 from .config import Config
 from .errors import RunFailure
 from .given import before_run, expression_idioms, given_state
@@ -67,7 +67,13 @@ def run_plan(plan: Plan) -> Result:
     try:
         with torch.no_grad(), given_state(plan.given):  # nothing is differentiated; the tensors stay ordinary ones
             before_run(plan.given, plan.config, plan.module, plan.lengths)
-            result = _stages(plan, work)
+            try:
+                result = _stages(plan, work)
+            except RuntimeError as error:  # the allocator's refusal is running out of memory, not a bug
+                refused = allocation_failure(error)
+                if refused is None:
+                    raise
+                raise refused from None
         result.given = None if plan.given is None else plan.given.facts
         return result
     finally:
@@ -260,7 +266,7 @@ class Verified:
 
 def verify(plan: Plan, encoded: Encoded, ran: Ran, work: int) -> Verified:
     """The check; raises RunFailure at once when torch and the recurrence disagree."""
-    from .checks import against_reference
+    from .checks import against_reference, not_finite
 
     n = len(plan.lengths)
     checked = n if work <= VERIFY_ALL_MULT_ADDS else min(n, VERIFY_WORDS)
@@ -268,7 +274,10 @@ def verify(plan: Plan, encoded: Encoded, ran: Ran, work: int) -> Verified:
         reference, actual, expected = _every_word(plan, encoded, ran)
     else:
         reference, actual, expected = _first_words(plan, encoded, ran, checked)
-    comparison = replace(against_reference(actual, expected, encoded.config.dtype), words_checked=checked)
+    odd = not_finite({**dict(ran.params), "input": encoded.batch, **actual})
+    comparison = replace(
+        against_reference(actual, expected, encoded.config.dtype), words_checked=checked, not_finite=odd
+    )
     if not comparison.ok:
         raise RunFailure(
             f"torch's answer differs from the hand-computed recurrence by "

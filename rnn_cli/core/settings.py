@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .config import MAX_SEED, MAX_SIZE, TORCH_CLASS, Config, Tokenizer
+from .config import MAX_CELLS, MAX_SEED, MAX_SIZE, TORCH_CLASS, Config, Tokenizer
 
 #: What the tokenizer is when nobody says: what a reader sees.
 DEFAULT_TOKENIZER: Tokenizer = "graphemes"
@@ -163,7 +163,7 @@ SETTINGS: tuple[Setting, ...] = (
     config_setting("cell", Choice()),
     config_setting("input_size", Whole(1, MAX_SIZE), json_kind=int, on_result=True, torch=True),
     config_setting("hidden_size", Whole(1, MAX_SIZE), torch=True),
-    config_setting("num_layers", Whole(1, MAX_SIZE), torch=True),
+    config_setting("num_layers", Whole(1, MAX_CELLS), torch=True),
     config_setting("bidirectional", Flag(), torch=True),
     config_setting("batch_first", Flag(), torch=True, torch_default=False),
     config_setting("nonlinearity", Choice(), torch=True, torch_default="tanh"),

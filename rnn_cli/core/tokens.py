@@ -36,7 +36,8 @@ def tokenize(word: str, tokenizer: Tokenizer = "graphemes") -> list[str]:
 
 
 def check_word(word: object, where: str) -> str:
-    """Refuse what cannot be a word; ``where`` names it in the message ("word 2")."""
+    """Refuse what cannot be a word; ``where`` names it in the message ("word 2": words count
+    from 0, as the batch's rows, --steps and the explorer count them)."""
     if not isinstance(word, str):
         raise BadInput(f"{where} must be text, not {type(word).__name__}")
     if not word:
@@ -93,13 +94,15 @@ def tokenize_words(
     if joined is not None and joined.isascii() and "\r" not in joined and "\x00" not in joined and all(checked):
         tokens = [list(w) for w in checked]  # every ASCII character but CR LF is its own cluster
     else:
-        checked = [check_word(w, f"word {i + 1}") for i, w in enumerate(checked)]
+        checked = [check_word(w, f"word {i}") for i, w in enumerate(checked)]  # from 0, as the batch's rows
         tokens = [tokenize(w, tokenizer) for w in checked]
         joined = None
     lengths = [len(t) for t in tokens]
     if max(lengths) > max_steps:
         i = next(i for i, n in enumerate(lengths) if n > max_steps)
-        raise BadInput(f"word {i + 1} has {lengths[i]} tokens; the limit is {max_steps} ({name['max_steps']})")
+        raise BadInput(
+            f"word {i} {quoted(checked[i])} has {lengths[i]} tokens; the limit is {max_steps} ({name['max_steps']})"
+        )
     if vocab is not None:
         vocabulary = _explicit_vocabulary(vocab, tokens, tokenizer, name["vocab"])
     else:
@@ -140,5 +143,5 @@ def _explicit_vocabulary(
     for i, toks in enumerate(tokens):
         for tok in toks:
             if tok not in seen:
-                raise BadInput(f"token {quoted(tok)} of word {i + 1} is not in {name}")
+                raise BadInput(f"token {quoted(tok)} of word {i} is not in {name}")
     return order

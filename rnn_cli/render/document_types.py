@@ -129,6 +129,7 @@ class VerificationDoc(TypedDict):
     rtol: float
     method: str
     words_checked: Count
+    not_finite: dict[str, Count]
 
 
 class TraceStepDoc(TypedDict):

@@ -20,8 +20,12 @@ WORD_CHARACTERS = 20
 
 
 def note(idiom: Idiom) -> str:
-    """The sentence of what ``idiom`` found."""
-    return NOTES[idiom.kind](idiom.facts)
+    """The sentence of what ``idiom`` found, and what torch warned while it ran."""
+    said = NOTES[idiom.kind](idiom.facts)
+    warned = idiom.facts.get("torch_warned")
+    if isinstance(warned, list) and warned:
+        said += "; torch warns: " + "; ".join(str(line) for line in warned)
+    return said
 
 
 def _names(words: NamedWords) -> str:

@@ -259,13 +259,14 @@ def verification_document(result: Result) -> VerificationDoc:
     assert v is not None, "the check runs whenever its key is asked for"
     sampled = f"; the first {v.words_checked} words of a very large run" if v.words_checked < len(result.words) else ""
     return {
-        "ok": v.ok,
+        "ok": v.verified,
         "max_abs_diff": finite_or_none(v.max_abs_diff),
         "per_tensor": {k: finite_or_none(x) for k, x in v.per_tensor.items()},
         "atol": v.atol,
         "rtol": v.rtol,
         "method": f"documented equations, step by step in {dtype}, from the module's own parameters" + sampled,
         "words_checked": v.words_checked,
+        "not_finite": dict(v.not_finite),
     }
 
 

@@ -120,9 +120,28 @@ def _draw(matplotlib: Any, result: Result, image_format: str) -> bytes:
     else:
         pads = "× marks steps reached only by zero padding"
     figure.suptitle(f"{result.call}\n{shown}; {pads}", fontsize=9, parse_math=False)
+    _declutter(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format=image_format, dpi=110, metadata=_metadata(image_format))
     return buffer.getvalue()
+
+
+def _declutter(figure: Any) -> None:
+    """Step labels that would cover one already placed, or the legend, are left out: where
+    states crowd together, the first word's labels stay and a pile of text does not."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()  # type: ignore[no-untyped-call]
+    figure.draw_without_rendering()  # the layout settled: each label where it will be drawn
+    for ax in figure.axes:
+        legend = ax.get_legend()
+        placed = [legend.get_window_extent(renderer)] if legend is not None else []
+        for text in ax.texts:
+            box = text.get_window_extent(renderer)
+            if any(box.overlaps(other) for other in placed):
+                text.set_visible(False)
+            else:
+                placed.append(box)
 
 
 def _steps(result: Result, half: torch.Tensor, w: int) -> tuple[list[list[float]], int]:

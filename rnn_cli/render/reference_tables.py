@@ -37,8 +37,9 @@ KEYS: dict[str, str] = {
     '`["i", "f", "g", "o"]`, `["r", "z", "n"]` or null)',
     "parameter_count": "how many numbers the parameters hold",
     "parameter_bytes": "their bytes in the run's dtype",
-    "verification": "torch's answer against the recurrence computed by hand: `words_checked` is every word, "
-    "or the first 4 above 1e10 multiply-adds",
+    "verification": "torch's answer against the recurrence computed by hand: `ok` when they match and every "
+    "number compared is finite (`not_finite`: the weights, input and outputs holding NaN or infinities, and how "
+    "many), `words_checked` is every word, or the first 4 above 1e10 multiply-adds",
     "trace": "null, or with `--steps` every step of every layer and direction of the traced words "
     "(`parts`: `ih`, `hh`, the gates, `c`, `h`)",
     "non_finite": "tensor name -> how many of its values were not finite (written as null)",

@@ -8,7 +8,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..core.result import Result
+from ..core.result import Result, Verification
 from .blocks import DEFAULT_MAX_ROWS, DEFAULT_WIDTH, section
 from .diagram import diagram
 from .exported import export_section
@@ -16,6 +16,7 @@ from .mistakes import idioms_section, packed_table, padding_table, warning_lines
 from .sections import FIRST_SCREEN, SECTIONS, Section
 from .tables import (
     cost_table,
+    default_reading,
     embedded_tables,
     input_tables,
     lengths_table,
@@ -86,7 +87,7 @@ def report_sections(
     """The report's sections by name, in order (the README quotes single ones); only those in
     ``only`` are built, when it is given."""
     builders: dict[Section, Callable[[], RenderableType | None]] = {
-        "header": lambda: header(result),
+        "header": lambda: header(result, width),
         "vocabulary": lambda: vocabulary_table(result, max_rows),
         "shapes": lambda: shapes_section(result, width),
         "diagram": lambda: diagram(result),
@@ -137,7 +138,7 @@ def _sections(tables: list[Table]) -> Group:
     return Group(*(section(t) for t in tables))
 
 
-def header(result: Result) -> Text:
+def header(result: Result, width: int = DEFAULT_WIDTH) -> Text:
     c = result.config
     text = Text()
     text.append("rnn-shapes  ", style="bold")
@@ -152,6 +153,9 @@ def header(result: Result) -> Text:
     if result.source != "words":
         fed += f"; {result.source}" + (", seeded" if result.source.startswith("random") else "")
     text.append(f"\ninput {layout}, {fed}", style="dim")
+    other = default_reading(result, width)
+    if other is not None:  # the trap of torch's default layout, on the first lines
+        text.append(f"\n{other}", style="yellow")
     text.append(f"\nseed {c.seed}, {c.dtype} on {c.device}, under torch.no_grad()", style="dim")
     for line in given_lines(result):  # what the caller brought: weights, tensors, --set names
         text.append(f"\n{line}", style="dim")
@@ -162,6 +166,8 @@ def verification_line(result: Result) -> Text:
     v = result.verification
     if v is None:  # left out by the caller (explore's stages)
         return Text("not checked against the hand-written recurrence: this run left the check out", style="dim")
+    if v.not_finite:
+        return _not_finite_line(v)
     mark = ("✓", "green") if v.ok else ("✗", "red")
     words = len(result.words)
     some = f" for the first {v.words_checked} of {words} words" if 0 < v.words_checked < words else ""
@@ -170,4 +176,22 @@ def verification_line(result: Result) -> Text:
         f" verified: torch's output, h_n{', c_n' if 'c_n' in v.per_tensor else ''} match the "
         f"recurrence computed by hand{some}\n",
         (f"  max |diff| {v.max_abs_diff:.2g}, tolerance {v.atol:g} + {v.rtol:g}·|value|", "dim"),
+    )
+
+
+def _not_finite_line(v: Verification) -> Text:
+    """A check over NaN or infinities verifies nothing there: where they are, said so."""
+    counts = v.not_finite
+
+    def listed(names: list[str]) -> str:
+        return ", ".join(f"{name} ({counts[name]:,})" for name in names)
+
+    made = [name for name in counts if name not in ("output", "h_n", "c_n")]
+    came = [name for name in counts if name in ("output", "h_n", "c_n")]
+    where = " and so in ".join(listed(names) for names in (made, came) if names)
+    return Text.assemble(
+        ("✗", "bold red"),
+        f" not verified: NaN or infinity in {where}: a NaN equals nothing, so only the finite values "
+        "were held against the recurrence computed by hand\n",
+        (f"  max |diff| {v.max_abs_diff:.2g} where both are finite, tolerance {v.atol:g} + {v.rtol:g}·|value|", "dim"),
     )

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.budget import human_bytes
+from ..core.config import TORCH_CLASS
 from ..core.result import Result
 from .blocks import (
     PAD,
@@ -89,6 +90,24 @@ def shapes_section(result: Result, width: int) -> Group:
         for facts in result.tensors.values():
             parts.append(Text.assemble((f"{facts.name}: ", "bold"), tensor_note(facts.layout)))
     return Group(*parts)
+
+
+def default_reading(result: Result, width: int) -> str | None:
+    """How torch's default layout (batch_first=False) reads this run's (batch, seq, ...) input:
+    the trap of the post's own code, ``torch.nn.RNN(4, 2)`` fed (3, 5, 4), in one line (the
+    constructor's arguments left out as ``(...)`` where they would not fit)."""
+    c = result.config
+    read = result.tensors.get("embedded") or result.tensors.get("input")
+    if not c.batch_first or read is None or len(read.shape) != 3:
+        return None
+    extra = {"num_layers": c.num_layers, "bidirectional": c.bidirectional, "proj_size": c.proj_size}
+    defaults = {"num_layers": 1, "bidirectional": False, "proj_size": 0}
+    args = [str(result.input_size), str(c.hidden_size)]
+    args += [f"{k}={v!r}" for k, v in extra.items() if v != defaults[k]]
+    n, steps, _ = read.shape
+    reading = f"reads {shape_text(read.shape)} as seq={n} × batch={steps}; see --seq-first"
+    line = f"torch.nn.{TORCH_CLASS[c.cell]}({', '.join(args)}) {reading}"
+    return line if len(line) <= width else f"torch.nn.{TORCH_CLASS[c.cell]}(...) {reading}"
 
 
 def input_tables(result: Result, max_rows: int, width: int) -> list[Table]:

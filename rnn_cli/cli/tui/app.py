@@ -26,6 +26,7 @@ from textual.containers import Container, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets._footer import FooterKey
 from textual.worker import get_current_worker
 
 from ...core.errors import BadInput, RunFailure
@@ -196,17 +197,40 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
         table.add_column("key", style="bold", no_wrap=True)
         table.add_column("what it does")
-        for binding in Explorer.BINDINGS:
-            assert isinstance(binding, Binding)
-            key = self.app.get_key_display(dataclasses.replace(binding, key_display=None))
-            table.add_row(key, binding.tooltip or binding.description)
-        intro = Text(
-            "Every change re-runs the command line's own run; what it changed is marked in yellow.\n"
-            "A setting the command line refuses is refused here, with its message, and nothing changes.\n",
-            style="dim",
-        )
+        for keys, what in help_rows(self.app):
+            table.add_row(keys, what)
+        intro = Text("Each key re-runs the command line's run; a refusal changes nothing.\n", style="dim")
         with VerticalScroll(id="help-box"):
             yield Static(Group(Text("Keys", style="bold"), intro, table))
+
+
+def help_rows(app: App[str | None]) -> list[tuple[str, str]]:
+    """Every key of the explorer, one row for a pair that does one thing both ways (+ and -, the
+    arrows), so the help fits a terminal of 24 rows."""
+    rows: dict[str, tuple[list[str], str]] = {}
+    for binding in Explorer.BINDINGS:
+        assert isinstance(binding, Binding)
+        key = app.get_key_display(dataclasses.replace(binding, key_display=None))
+        keys, _ = rows.setdefault(binding.description, ([], binding.tooltip or binding.description))
+        keys.append(key)  # the first of a pair says what both do
+    return [("/".join(keys), what) for keys, what in rows.values()]
+
+
+class KeyBar(Footer):
+    """The keys at the foot, as many as fit the terminal's width in the order they are declared;
+    the message line says that ? lists them all."""
+
+    def compose(self) -> ComposeResult:
+        room = self.app.size.width
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                room -= len(widget.key_display) + len(widget.description) + 2
+                if room < 0:
+                    return
+            yield widget
+
+    def on_resize(self) -> None:
+        self.refresh(recompose=True)
 
 
 class Explorer(App[str | None]):
@@ -222,25 +246,29 @@ class Explorer(App[str | None]):
         Binding("q", "leave", "quit", tooltip="quit (exit 0)"),
         Binding("c", "knob('cell')", "cell", tooltip="cycle the cell: rnn → lstm → gru → rnn (--cell)"),
         Binding("C", "knob('cell_back')", "cell back", show=False, tooltip="the cell the other way round"),
-        Binding("+", "knob('hidden_up')", "hidden", key_display="+/-", tooltip="hidden size one up (--hidden)"),
+        Binding(
+            "+", "knob('hidden_up')", "hidden", key_display="+/-", tooltip="hidden size one up, one down (--hidden)"
+        ),
         Binding("-", "knob('hidden_down')", "hidden", show=False, tooltip="hidden size one down"),
-        Binding("]", "knob('layers_up')", "layers", key_display="]/[", tooltip="one layer more (--layers)"),
+        Binding("]", "knob('layers_up')", "layers", key_display="]/[", tooltip="one layer more, one fewer (--layers)"),
         Binding("[", "knob('layers_down')", "layers", show=False, tooltip="one layer fewer"),
         Binding("b", "knob('bidirectional')", "bidir", tooltip="one direction or two (--bidirectional)"),
         Binding("f", "knob('batch_first')", "batch_first", tooltip="batch_first on or off (--seq-first)"),
         Binding("p", "knob('padding')", "padding", tooltip="padding: auto → packed → zeros (--padding)"),
-        Binding("j", "knob('proj_up')", "proj", key_display="j/k", tooltip="LSTM proj_size one up (--proj-size)"),
+        Binding(
+            "j", "knob('proj_up')", "proj", key_display="j/k", tooltip="LSTM proj_size one up, one down (--proj-size)"
+        ),
         Binding("k", "knob('proj_down')", "proj", show=False, tooltip="LSTM proj_size one down"),
         Binding("w", "edit_words", "words", tooltip="edit the words"),
-        Binding("left", "move_step(-1)", "step", key_display="←/→", priority=True, tooltip="step t back"),
+        Binding("left", "move_step(-1)", "step", key_display="←/→", priority=True, tooltip="step t back, on"),
         Binding("right", "move_step(1)", "step", show=False, priority=True, tooltip="step t on"),
-        Binding("up", "move_word(-1)", "word", key_display="↑/↓", priority=True, tooltip="the previous word"),
+        Binding("up", "move_word(-1)", "word", key_display="↑/↓", priority=True, tooltip="the previous word, the next"),
         Binding("down", "move_word(1)", "word", show=False, priority=True, tooltip="the next word"),
         Binding("e", "export", "export", tooltip="write the report as --svg and --html would"),
         Binding("y", "command_line", "command", tooltip="print the command line for what is shown, on exit"),
-        Binding("tab", "pane(1)", "pane", show=False, priority=True, tooltip="the next pane"),
+        Binding("tab", "pane(1)", "pane", show=False, priority=True, tooltip="the next pane, the previous"),
         Binding("shift+tab", "pane(-1)", "pane", show=False, priority=True, tooltip="the previous pane"),
-        Binding("pagedown", "scroll(1)", "scroll", show=False, tooltip="scroll the pane down"),
+        Binding("pagedown", "scroll(1)", "scroll", show=False, tooltip="scroll the pane down, up"),
         Binding("pageup", "scroll(-1)", "scroll", show=False, tooltip="scroll the pane up"),
         Binding("ctrl+c", "leave", "quit", show=False, priority=True, tooltip="quit too"),
     ]
@@ -275,7 +303,7 @@ class Explorer(App[str | None]):
                         selected = (Explorer.word, Explorer.step) if made.SELECTED else ()
                         yield made.data_bind(Explorer.shown, *selected)
         yield MessageBar(id="message").data_bind(Explorer.message)
-        yield Footer(compact=True)
+        yield KeyBar(compact=True)
 
     def on_mount(self) -> None:
         if self._signals:  # a real terminal: end as q does, so the terminal is restored
