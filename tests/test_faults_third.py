@@ -543,3 +543,13 @@ def test_words_are_counted_from_0_everywhere() -> None:
     assert_refused(invoke("hello", "eolll", "--max-steps", "4"), "word 0 'hello' has 5 tokens; the limit is 4")
     assert_refused(invoke("hello", ""), "word 1 is empty")
     assert_refused(invoke("hel", "lo", "--vocab", "hel"), "token 'o' of word 1 is not in --vocab")
+
+
+def test_a_layer_alone_points_to_the_size_options(tmp_path: Path) -> None:
+    """--module without words said "no words given", as if words were the only way."""
+    assert_refused(invoke("--module", "nn.LSTM(4, 3)", input=""), "--module gives the layer")
+    torch.save(_state_dict(), tmp_path / "rnn.pt")
+    result = invoke("--checkpoint", str(tmp_path / "rnn.pt"), input="")
+    assert_refused(result, "no words in stdin: --checkpoint gives the layer, which runs on words")
+    assert "--batch-size N --seq-len L" in result.stderr
+    assert_refused(invoke(input=""), "no words in stdin")  # no layer given: words it is
