@@ -553,3 +553,19 @@ def test_a_layer_alone_points_to_the_size_options(tmp_path: Path) -> None:
     assert_refused(result, "no words in stdin: --checkpoint gives the layer, which runs on words")
     assert "--batch-size N --seq-len L" in result.stderr
     assert_refused(invoke(input=""), "no words in stdin")  # no layer given: words it is
+
+
+@pytest.mark.parametrize(
+    "args", [("hello", "eolll", "lleel", "--hidden", "2"), ("hello", "hi", "--cell", "lstm", "--bidirectional")]
+)
+def test_code_is_never_wrapped_mid_expression_at_80_columns(args: tuple[str, ...]) -> None:
+    """--all at 80 columns folded a comment of code onto a line that read as code."""
+    report = invoke(*args, "--all", env={"COLUMNS": "80"}).stdout.splitlines()
+    assert max(len(line) for line in report) <= 80
+    for idiom in invoke_json(*args)["idioms"]:
+        code, said, _ = idiom["expression"].partition("  # ")
+        if idiom["expression"] in report:
+            continue
+        assert code in report, code  # the code whole, on its line
+        if said:
+            assert report[report.index(code) + 1].startswith("# "), code  # and the comment a comment
