@@ -226,6 +226,7 @@ def test_the_estimate_is_above_what_varied_runs_hold(tmp_path: Path) -> None:
         ["--batch-size", "100000", "--seq-len", "1", "--input-size", "1", "--json", "--no-values", *out],
         ["--file", str(cjk), "--embed", "4", "--json", "--no-values", *out],  # was counted as 4 tokens wide
         ["hi", "--hidden", "1500", "--json", "--no-values", *out],
+        ["--batch-size", "1", "--seq-len", "1", "--vocab-size", "3000000", "--embed", "8", "--json", *out],
     ]
     proc = run_process_fresh_script(_MEASURED, json.dumps([*runs, ["hi", "--json", "--max-memory", "450M", *_TWICE]]))
     *found, (ended, _, expressions) = json.loads(proc.stderr.decode().splitlines()[-1])

@@ -112,7 +112,8 @@ def estimate_from(
     if values:
         printed = cells * (width + d * h_out + (1 if config.embed else 0)) + states + params
     traced = trace_words * steps * config.num_layers * d * (3 * gates * h + 2 * h_out) * 2
-    fixed = (PARAMETER_COPIES * params + _working_copy(config, width) + 2 * states) * item
+    drawn_table = (vocab_size + 1) * config.embed  # the embedding's seeded weights, drawn before they are copied in
+    fixed = (PARAMETER_COPIES * params + drawn_table + _working_copy(config, width) + 2 * states) * item
     shown = 0 if drawn is None else drawn_bytes(config, n, steps, vocab_size, trace_words, drawn)
     printed_bytes = (printed + traced) * JSON_BYTES_PER_VALUE
     encode = _encode_bytes(config, cells, tokens, width, item)
