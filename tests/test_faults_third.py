@@ -320,8 +320,17 @@ def test_expression_work_is_bounded_by_max_work() -> None:
     many = [arg for _ in range(40) for arg in ("--expr", "torch.arange(20000000)")]
     result = invoke("hi", "--max-work", "10G", *many)
     assert_refused(result, "--max-work leaves for expressions: refused before running; raise --max-work")
-    assert "--expr 5: column 1: torch.arange(20000000) would be about 2G multiply-adds of work" in result.stderr
+    # 40 expressions take 4G before their operations; two ranges of 2G each, and the third is refused
+    assert "--expr 3: column 1: torch.arange(20000000) would be about 2G multiply-adds of work" in result.stderr
     assert invoke("hi", "--max-work", "10G", "--expr", "torch.arange(20000)").exit_code == 0
+
+
+def test_the_count_of_expressions_is_bounded_before_one_is_read() -> None:
+    """A batch line of 20,000 --expr h_n ran a minute; each expression is run, checked and traced."""
+    line = json.dumps({"words": ["hi"], "expr": ["h_n"] * 20_000})
+    answer = strict_loads(invoke("--batch", input=line + "\n").stdout)
+    assert answer["error"]["message"].startswith("20,000 expressions (--expr) are about 2T multiply-adds of work")
+    assert invoke("hi", "--expr", "h_n", "--expr", "h_n[-1]").exit_code == 0
 
 
 # -- refusals, not bugs ---------------------------------------------------------------------------

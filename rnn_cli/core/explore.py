@@ -18,6 +18,7 @@ from .budget import (
     DEFAULT_MAX_WORK,
     EXPRESSION_BYTES,
     Drawn,
+    check_expressions,
     check_memory,
     check_work,
     estimate_from,
@@ -83,6 +84,7 @@ def prepare(
     check_memory(estimate, max_memory, names)
     work = check_work(config, n, longest, tokens, width, max_work, names)
     if expressions:
+        work_left = check_expressions(len(expressions), work, max_work, names)
         parsed = parse_expressions(
             expressions,
             config=config,
@@ -90,7 +92,7 @@ def prepare(
             option=name["expressions"],
             sizes=(n, longest),
         )
-        left = (max_memory - estimate - EXPRESSION_BYTES, max_work - work)
+        left = (max_memory - estimate - EXPRESSION_BYTES, work_left)
         given = with_expressions(given, parsed, left, name)
     return Plan(config, run_input, tokenizer, traced, module, timed, given=given, stages=stages)
 
