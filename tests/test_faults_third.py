@@ -178,8 +178,9 @@ def test_odd_tensor_kinds_are_refused_as_input_state_and_weights(tmp_path: Path)
 # -- the estimate counts what the run holds ---------------------------------------------------------
 
 #: Runs the estimate is measured against, from one fresh interpreter that has imported torch
-#: and run once: each run in a child forked from it, which reads its own peak resident memory
-#: (reset as it starts) over what it held before the run, beside the estimate the run made.
+#: and run once: each run in a child forked from it, which runs once more (torch's thread pools
+#: are made again after a fork), then reads its own peak resident memory over what it held
+#: before the run (the peak reset there), beside the estimate the run made.
 _MEASURED = """
 import json, os, re, sys
 from pathlib import Path
@@ -199,6 +200,7 @@ found = []
 for args in json.loads(sys.argv[1]):
     read, write = os.pipe()
     if os.fork() == 0:
+        app(["hi", "--json"], standalone_mode=False)  # torch's threads, made again in the child
         Path("/proc/self/clear_refs").write_text("5")  # the peak, from here
         before = status("VmRSS")
         ended = int(app(args, standalone_mode=False))
@@ -215,17 +217,18 @@ def test_the_estimate_is_above_what_varied_runs_hold(tmp_path: Path) -> None:
     """Peak memory of runs that stress one term each (per-word objects, the JSON document,
     sizes, an embedding's vocabulary, parameters), measured in a fresh interpreter, not timed."""
     words, few, cjk = tmp_path / "words.txt", tmp_path / "few.txt", tmp_path / "cjk.txt"
-    words.write_text(" ".join("abcdefghij"[i % 10] for i in range(100_000)))
-    few.write_text(" ".join("abcdefghij"[i % 10] for i in range(20_000)))
-    cjk.write_text(" ".join("".join(chr(0x4E00 + k) for k in range(i, i + 1500)) for i in (0, 1500)))
+    words.write_text(" ".join("abcdefghij"[i % 10] for i in range(60_000)))
+    few.write_text(" ".join("abcdefghij"[i % 10] for i in range(10_000)))
+    cjk.write_text(" ".join("".join(chr(0x4E00 + k) for k in range(i, i + 1000)) for i in (0, 1000)))
     out = ["--max-memory", "8G", "--max-work", "10T"]
     runs = [
         ["--file", str(words), *out],  # was 1.4 KB a word held, 0.7 KB estimated
         ["--file", str(words), "--json", "--no-values", *out],
         ["--file", str(few), "--json", *out],  # the values printed too
-        ["--batch-size", "100000", "--seq-len", "1", "--input-size", "1", "--json", "--no-values", *out],
+        ["--batch-size", "60000", "--seq-len", "1", "--input-size", "1", "--json", "--no-values", *out],
         ["--file", str(cjk), "--embed", "4", "--json", "--no-values", *out],  # was counted as 4 tokens wide
-        ["hi", "--hidden", "1500", "--json", "--no-values", *out],
+        ["hi", "--hidden", "1200", "--json", "--no-values", *out],
+        ["--batch-size", "1", "--seq-len", "1", "--vocab-size", "1000000", "--embed", "8", "--json", *out],
     ]
     proc = run_process_fresh_script(_MEASURED, json.dumps([*runs, ["hi", "--json", "--max-memory", "450M", *_TWICE]]))
     *found, (ended, _, expressions) = json.loads(proc.stderr.decode().splitlines()[-1])
@@ -242,7 +245,10 @@ _TWICE = ["--expr", "torch.arange(20000000) / 2", "--expr", "torch.arange(200000
 
 
 def test_expressions_are_refused_past_what_max_memory_leaves() -> None:
-    assert_refused(invoke("hi", "--max-memory", "300M", *_TWICE), "--max-memory leaves for expressions")
+    """A quotient of whole numbers holds a float copy of them too: counted before it is made."""
+    result = invoke("hi", "--max-memory", "140M", "--expr", "torch.arange(1000000) / 2")
+    assert_refused(result, "torch.arange(1000000) / 2 would make a (1000000,) tensor of 3.8 MiB and an operand")
+    assert "--max-memory leaves for expressions: refused before allocating; raise --max-memory" in result.stderr
 
 
 def run_process_fresh_script(script: str, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -260,11 +266,13 @@ def run_process_fresh_script(script: str, *args: str) -> subprocess.CompletedPro
     return proc
 
 
-def test_three_million_one_letter_words_are_refused_under_800m(tmp_path: Path) -> None:
-    """Each word's Python objects are counted: these peaked at 4.6 GB under --max-memory 800M."""
-    words = tmp_path / "words.txt"
-    words.write_text("a\n" * 3_000_000)
-    assert_refused(invoke("--file", str(words), "--max-memory", "800M"), "the words read so far already need about")
+def test_three_million_one_letter_words_are_refused_under_800m() -> None:
+    """Each word's Python objects are counted: these peaked at 4.6 GB under --max-memory 800M
+    (the varied runs' test holds the count to what such words really hold)."""
+    from rnn_cli.core.budget import Drawn, estimate_from
+
+    config = Config(input_size=1, padding="zeros").validated()
+    assert estimate_from(config, 3_000_000, 1, 3_000_000, 1, values=False, drawn=Drawn(layouts=1)) > 800 * 1024**2
 
 
 def test_an_embedding_is_estimated_by_its_vocabulary(tmp_path: Path) -> None:
@@ -312,8 +320,17 @@ def test_expression_work_is_bounded_by_max_work() -> None:
     many = [arg for _ in range(40) for arg in ("--expr", "torch.arange(20000000)")]
     result = invoke("hi", "--max-work", "10G", *many)
     assert_refused(result, "--max-work leaves for expressions: refused before running; raise --max-work")
-    assert "--expr 5: column 1: torch.arange(20000000) would be about 2G multiply-adds of work" in result.stderr
+    # 40 expressions take 4G before their operations; two ranges of 2G each, and the third is refused
+    assert "--expr 3: column 1: torch.arange(20000000) would be about 2G multiply-adds of work" in result.stderr
     assert invoke("hi", "--max-work", "10G", "--expr", "torch.arange(20000)").exit_code == 0
+
+
+def test_the_count_of_expressions_is_bounded_before_one_is_read() -> None:
+    """A batch line of 20,000 --expr h_n ran a minute; each expression is run, checked and traced."""
+    line = json.dumps({"words": ["hi"], "expr": ["h_n"] * 20_000})
+    answer = strict_loads(invoke("--batch", input=line + "\n").stdout)
+    assert answer["error"]["message"].startswith("20,000 expressions (--expr) are about 2T multiply-adds of work")
+    assert invoke("hi", "--expr", "h_n", "--expr", "h_n[-1]").exit_code == 0
 
 
 # -- refusals, not bugs ---------------------------------------------------------------------------
@@ -543,3 +560,29 @@ def test_words_are_counted_from_0_everywhere() -> None:
     assert_refused(invoke("hello", "eolll", "--max-steps", "4"), "word 0 'hello' has 5 tokens; the limit is 4")
     assert_refused(invoke("hello", ""), "word 1 is empty")
     assert_refused(invoke("hel", "lo", "--vocab", "hel"), "token 'o' of word 1 is not in --vocab")
+
+
+def test_a_layer_alone_points_to_the_size_options(tmp_path: Path) -> None:
+    """--module without words said "no words given", as if words were the only way."""
+    assert_refused(invoke("--module", "nn.LSTM(4, 3)", input=""), "--module gives the layer")
+    torch.save(_state_dict(), tmp_path / "rnn.pt")
+    result = invoke("--checkpoint", str(tmp_path / "rnn.pt"), input="")
+    assert_refused(result, "no words in stdin: --checkpoint gives the layer, which runs on words")
+    assert "--batch-size N --seq-len L" in result.stderr
+    assert_refused(invoke(input=""), "no words in stdin")  # no layer given: words it is
+
+
+@pytest.mark.parametrize(
+    "args", [("hello", "eolll", "lleel", "--hidden", "2"), ("hello", "hi", "--cell", "lstm", "--bidirectional")]
+)
+def test_code_is_never_wrapped_mid_expression_at_80_columns(args: tuple[str, ...]) -> None:
+    """--all at 80 columns folded a comment of code onto a line that read as code."""
+    report = invoke(*args, "--all", env={"COLUMNS": "80"}).stdout.splitlines()
+    assert max(len(line) for line in report) <= 80
+    for idiom in invoke_json(*args)["idioms"]:
+        code, said, _ = idiom["expression"].partition("  # ")
+        if idiom["expression"] in report:
+            continue
+        assert code in report, code  # the code whole, on its line
+        if said:
+            assert report[report.index(code) + 1].startswith("# "), code  # and the comment a comment

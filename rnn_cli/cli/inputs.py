@@ -25,6 +25,10 @@ CHUNK_BYTES = 1 << 20
 Budget = Callable[[int, int, int, int], None]
 
 
+class NoWords(BadInput):
+    """A stream or file held no words."""
+
+
 def gather_words(options: Options) -> list[str]:
     """The words of a request: arguments, --file, or stdin when it is not a terminal."""
     if options.words and options.file is not None:
@@ -37,8 +41,23 @@ def gather_words(options: Options) -> list[str]:
     if options.random_input() is not None or options.input is not None:
         return []  # sizes or your own batch stand in for words: stdin is not read
     if sys.stdin is not None and not stdin_is_terminal():
-        return words_from_stream(sys.stdin.buffer, "stdin", budget)
+        try:
+            return words_from_stream(sys.stdin.buffer, "stdin", budget)
+        except NoWords as error:
+            _sizes_instead(options, str(error))
+            raise
+    _sizes_instead(options, "no words given")
     return []  # the core explains that words are needed (a terminal, or stdin closed)
+
+
+def _sizes_instead(options: Options, why: str) -> None:
+    """A layer given (--module, --checkpoint) and nothing to run it on: sizes will do."""
+    given = "--module" if options.module is not None else "--checkpoint" if options.checkpoint is not None else None
+    if given is not None:
+        raise BadInput(
+            f"{why}: {given} gives the layer, which runs on words (arguments, stdin, --file) or on sizes: "
+            "--batch-size N --seq-len L (random features; --vocab-size V for random tokens)"
+        )
 
 
 def words_from_arguments(arguments: list[str]) -> list[str]:
@@ -109,7 +128,7 @@ def words_from_stream(stream: BinaryIO, where: str, budget: Budget | None = None
         if final:
             break
     if not words:
-        raise BadInput(f"no words in {where}")
+        raise NoWords(f"no words in {where}")
     return words
 
 

@@ -385,6 +385,7 @@ class _TensorEvaluator(Evaluator):
         import torch
 
         shape: tuple[int, ...] | None = None
+        copied = False
         try:
             meta_kwargs = {**_meta(kwargs), **({"device": "meta"} if creates else {})}
             shaped = make(*_meta(args), **meta_kwargs)
@@ -396,11 +397,13 @@ class _TensorEvaluator(Evaluator):
             need = sum(_bytes(t) for t in _tensors((args, kwargs)))
             made = sum(int(t.numel()) for t in _tensors((args, kwargs)))
         else:
-            need = sum(_bytes(t) for t in _tensors(shaped)) * (2 if _promotes((args, kwargs), shaped) else 1)
+            need = sum(_bytes(t) for t in _tensors(shaped))
+            copied = _promotes((args, kwargs), shaped)
             made = sum(int(t.numel()) for t in _tensors(shaped))
             shape = tuple(int(s) for s in shaped.shape) if isinstance(shaped, torch.Tensor) else None
-        if need > self.left:
+        if need * (2 if copied else 1) > self.left:
             size = f"a {shape} tensor of {human_bytes(need)}" if shape is not None else human_bytes(need)
+            size += " and an operand converted to its dtype, as large" if copied else ""
             raise self.source.refuse(
                 node,
                 f"{self.source.segment(node)} would make {size}, over the {human_bytes(self.left)} "

@@ -60,7 +60,7 @@ def _check_regular(status: os.stat_result, where: str) -> None:
     kind = next((name for test, name in _KINDS if test(status.st_mode)), "not a regular file")
     if kind == "a directory":
         raise BadInput(f"{where} is a directory")
-    raise BadInput(f"{where} is {kind}, not a regular file: save it to a file and give that")
+    raise BadInput(f"{where} is {kind}, not a regular file: give the file torch.save (or numpy.save) wrote")
 
 
 @contextlib.contextmanager

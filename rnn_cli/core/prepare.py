@@ -13,6 +13,7 @@ from .budget import (
     DEFAULT_MAX_WORK,
     EXPRESSION_BYTES,
     Drawn,
+    check_expressions,
     check_memory,
     check_work,
     estimate_from,
@@ -81,7 +82,8 @@ def prepare(
     if export is not None:
         check_export_budget(config, (n, longest, tokens, width), export, (max_work, max_memory), estimate, names)
     if expressions:
-        left = (max_memory - estimate - EXPRESSION_BYTES, max_work - work)
+        work_left = check_expressions(len(expressions), work, max_work, names)
+        left = (max_memory - estimate - EXPRESSION_BYTES, work_left)
         given = _with_expressions(given, expressions, config, (n, longest), left, name)
     return Plan(config, run_input, tokenizer, traced, module, timed, given=given, stages=stages, export=export)
 

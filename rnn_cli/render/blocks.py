@@ -9,6 +9,7 @@ measuring what rich would draw.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -168,3 +169,30 @@ def heat(x: float) -> str:
     level = min(abs(x), 1.0)
     shade = int(255 - 175 * level)
     return f"rgb(255,{shade},{shade})" if x < 0 else f"rgb({shade},{shade},255)"
+
+
+def code_text(expression: str, width: int, style: str = "bold cyan") -> Text:
+    """An expression as code, never folded mid-expression by the terminal: on one line where
+    it fits; a trailing comment that does not goes under it, each of its lines a comment of its
+    own; code longer than the line breaks after a comma, continued four columns in, as Python
+    reads it inside brackets."""
+    if len(expression) <= width:
+        return Text(expression, style=style)
+    code, said, comment = expression.partition("  # ")
+    lines = _broken_code(code, width)
+    if said:
+        lines += ["# " + line for line in textwrap.wrap(comment, max(width - 2, 20))]
+    return Text("\n".join(lines), style=style)
+
+
+def _broken_code(code: str, width: int) -> list[str]:
+    """``code`` in lines of at most ``width`` where it has commas to break after."""
+    lines: list[str] = []
+    rest = code
+    while len(rest) > width:
+        cut = rest.rfind(", ", 0, width - 1)
+        if cut <= 0:
+            break
+        lines.append(rest[: cut + 1])
+        rest = "    " + rest[cut + 2 :]
+    return [*lines, rest]

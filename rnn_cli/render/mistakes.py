@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.result import Result
-from .blocks import shape_text, summarised, titled_table
+from .blocks import DEFAULT_WIDTH, code_text, shape_text, summarised, titled_table
 from .idiom_notes import note
 from .visible import visible
 
@@ -16,7 +16,7 @@ from .visible import visible
 JOIN_TOPICS = ("bridge", "attention", "carry", "cell")
 
 
-def idioms_section(result: Result, max_rows: int) -> Group:
+def idioms_section(result: Result, max_rows: int, width: int = DEFAULT_WIDTH) -> Group:
     """Each expression on a line of its own; under it its shape (or the tensors a call returns),
     per word whether it is that word's final state, and what happened: a list, so it reads at any width."""
     parts: list[RenderableType] = [
@@ -34,7 +34,7 @@ def idioms_section(result: Result, max_rows: int) -> Group:
             joined = True
             parts += [Text(), Text(f"The joins around the layer: {', '.join(JOIN_TOPICS)}", style="bold")]
         parts.append(Text())
-        parts.append(Text(idiom.expression, style="bold cyan"))
+        parts.append(code_text(idiom.expression, width))
         facts = Text("returns " if idiom.returns and not idiom.error else "shape ", style="dim")
         if idiom.error:
             facts.append("— torch refuses it", style="red")

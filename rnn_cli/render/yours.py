@@ -10,7 +10,7 @@ from rich.padding import Padding
 from rich.text import Text
 
 from ..core.result import Result
-from .blocks import shape_text
+from .blocks import DEFAULT_WIDTH, code_text, shape_text
 from .idiom_notes import note
 from .mistakes import _verdicts
 from .visible import visible
@@ -39,7 +39,7 @@ def given_lines(result: Result) -> list[str]:
     return [visible(line) for line in lines]
 
 
-def expressions_section(result: Result, max_rows: int) -> Group | None:
+def expressions_section(result: Result, max_rows: int, width: int = DEFAULT_WIDTH) -> Group | None:
     """Each --expr on a line of its own, with its shape, per word whether it is the final state
     of the last layer, and what it holds instead."""
     mine = [idiom for idiom in result.idioms if idiom.user]
@@ -56,7 +56,7 @@ def expressions_section(result: Result, max_rows: int) -> Group | None:
     ]
     for idiom in mine:
         parts.append(Text())
-        parts.append(Text(visible(idiom.expression), style="bold cyan"))
+        parts.append(code_text(visible(idiom.expression), width))
         facts = Text("returns " if idiom.returns and not idiom.error else "shape ", style="dim")
         if idiom.error:
             facts.append("— refused", style="red")
