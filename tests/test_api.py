@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rnn_cli import BadInput, Config, explore
@@ -51,3 +53,19 @@ def test_errors_name_settings_as_the_caller_did() -> None:
         explore(["ab"], proj_size=1)
     with pytest.raises(BadInput, match=r"raise it with max_memory=1 \* 1024\*\*3"):
         explore(["ab"], hidden_size=512, max_memory=1024)
+
+
+def test_export_from_python_keeps_the_program_and_is_checked_as_the_command_line_checks_it(tmp_path: Path) -> None:
+    import torch
+
+    result = explore(["hello", "eolll"], hidden_size=2, export="torch")
+    export = result.export
+    assert export is not None and export.ok and export.file is None  # the core writes no file
+    assert export.best is not None and all(check.ok for check in export.best.checked)
+    path = tmp_path / "layer.pt2"
+    path.write_bytes(export.program or b"")
+    program = torch.export.load(str(path)).module()
+    x = result.tensors["input"].values
+    assert program(x, torch.zeros(1, 2, 2))[0].shape == result.tensors["output"].shape
+    with pytest.raises(BadInput, match="export exports to onnx or torch, not 'tflite'"):
+        explore(["ab"], export="tflite")

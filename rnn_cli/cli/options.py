@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from ..core.config import MAX_SIZE, Cell, Config, Device, Dtype, Nonlinearity, Padding, Tokenizer
 from ..core.errors import BadInput, quoted
-from ..core.exported.formats import SUFFIX, ExportFormat
+from ..core.exported.formats import ExportFormat
 from ..core.settings import CONFIG_FIELDS, DEFAULT_TOKENIZER
 from ..core.tokens import DEFAULT_MAX_STEPS
 from ..render.sections import FIRST_SCREEN, SECTIONS, Section, complete_sections, parse_sections
@@ -723,10 +723,11 @@ class Options:
         return tuple(key for key in KEYS if key in asked)
 
     def export_request(self) -> ExportRequest | None:
-        """--export (and --export-file) as the core takes them."""
-        from ..core.exported import ExportRequest
+        """--export (and --export-file) as the core takes them, checked: the format's packages
+        (the export extra, for onnx) and the file's suffix."""
+        from ..core.exported.request import export_request
 
-        return None if self.export_format is None else ExportRequest(self.export_format, self.export_file)
+        return export_request(self.export_format, self.export_file, self.names())
 
     def drawn(self) -> Drawn:
         """What this run draws beside its JSON, for the memory estimate: the screen's report,
@@ -820,16 +821,7 @@ class Options:
 
     def check_export(self) -> None:
         """--export's packages (the export extra, for onnx) and --export-file's suffix."""
-        if self.export_file is not None and self.export_format is None:
-            raise BadInput("--export-file writes what --export makes: give --export onnx or --export torch too")
-        if self.export_format is None:
-            return
-        from ..core.exported.request import require_packages
-
-        require_packages(self.export_format)
-        suffix = SUFFIX[self.export_format]
-        if self.export_file is not None and not self.export_file.lower().endswith(suffix):
-            raise BadInput(f"--export {self.export_format} writes a {suffix} file, not {self.export_file!r}")
+        self.export_request()
 
     def check_yours(self) -> None:
         """What the caller brings, checked before anything is read: --set's values (literals

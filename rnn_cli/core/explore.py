@@ -16,6 +16,7 @@ from typing import Any
 from .budget import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK
 from .config import Config, Tokenizer
 from .errors import BadInput, quoted
+from .exported.request import export_request
 from .plan import Plan, RandomInput, Repeated, SizesInput
 from .prepare import prepare
 from .request import Limits, Request, Tensors
@@ -44,6 +45,7 @@ def explore(
     max_work: int = DEFAULT_MAX_WORK,
     input: Any = None,
     expressions: Sequence[str] = (),
+    export: str | None = None,
     **settings: Any,
 ) -> Result:
     """Run one recurrent layer over ``words`` and return every shape, value and check.
@@ -63,6 +65,9 @@ def explore(
     ``expressions`` are your next lines (``"torch.cat([h_n[-1], h_n[-2]], dim=1)"``), run by a
     small interpreter over the run's tensors and held against the final states (``idioms``,
     marked ``user``).
+
+    ``export`` (``"onnx"``, ``"torch"``) exports the layer as ``--export`` does and checks it
+    (``Result.export``, whose ``program`` is the chosen program's bytes, for you to write).
     """
     _check_call(settings, config, lengths)
     request = _request(
@@ -78,6 +83,7 @@ def explore(
         limits=Limits(max_steps, max_memory, max_work, trace_words),
         values=values,
         timed=timed,
+        export=export_request(export, None, {"export_format": "export"}),
     )
     return run_plan(request.plan(words))
 

@@ -12,7 +12,7 @@ from ..budget import STEP_WORK, check_memory, human_count, mult_adds_from, seque
 from ..config import Config
 from ..errors import BadInput, SettingNames
 from ..layout import parameter_layouts
-from .formats import ExportFormat, ExportRequest
+from .formats import SUFFIX, ExportFormat, ExportRequest
 
 #: The packages an ONNX export needs beyond torch (the ``export`` extra), by import name.
 ONNX_PACKAGES = ("onnx", "onnxruntime", "onnxscript")
@@ -35,6 +35,26 @@ def require_packages(export_format: ExportFormat, option: str = "--export") -> N
     missing = missing_packages(export_format)
     if missing:
         raise BadInput(f"{option} {export_format} needs {', '.join(missing)}: {INSTALL}")
+
+
+def export_request(
+    export_format: str | None, file: str | None, names: Mapping[str, str] | None = None
+) -> ExportRequest | None:
+    """``--export`` and ``--export-file`` (``export`` and ``export_file`` in Python) as one request,
+    checked before anything runs: a known format, its packages, the file's suffix."""
+    name = SettingNames(names or {})
+    option, file_option = name["export_format"], name["export_file"]
+    if export_format is None:
+        if file is not None:
+            raise BadInput(f"{file_option} writes what {option} makes: give {option} onnx or {option} torch too")
+        return None
+    if export_format not in SUFFIX:
+        raise BadInput(f"{option} exports to onnx or torch, not {export_format!r}")
+    require_packages(export_format, option)
+    suffix = SUFFIX[export_format]
+    if file is not None and not file.lower().endswith(suffix):
+        raise BadInput(f"{option} {export_format} writes a {suffix} file, not {file!r}")
+    return ExportRequest(export_format, file)
 
 
 def check_sizes(batch: int, steps: int, *, steps_frozen: bool = False) -> list[tuple[int, int]]:
