@@ -5,6 +5,7 @@ line; the forward's outputs and gradients untouched, nothing of it kept."""
 from __future__ import annotations
 
 import gc
+import io
 import os
 import weakref
 from pathlib import Path
@@ -15,8 +16,9 @@ import pytest
 import torch
 import watched_models
 from conftest import assert_refused, invoke, run_shell, strict_loads
+from rich.console import Console
 from torch import nn
-from watched_models import CellLoop, Flattener, PackedClassifier, Seq2Seq, Tagger
+from watched_models import CellLoop, Flattener, PackedClassifier, Seq2Seq, Tagger, UnpackedClassifier
 
 from rnn_cli import watch
 from rnn_cli.core.watch import Finding, Watch
@@ -52,6 +54,51 @@ def watched(model: nn.Module, *args: Any, **kwargs: Any) -> ShownWatch:
 def packed_batch() -> tuple[torch.Tensor, torch.Tensor]:
     generator = torch.Generator().manual_seed(3)
     return torch.randint(1, 30, (4, 6), generator=generator), torch.tensor([6, 4, 2, 5])
+
+
+def padded_tokens(lengths: list[int], steps: int, seed: int) -> torch.Tensor:
+    """Random tokens 1.. for each sequence's length, then 0 (the padding index) to ``steps``."""
+    generator = torch.Generator().manual_seed(seed)
+    tokens = torch.randint(1, 20, (len(lengths), steps), generator=generator)
+    return tokens * (torch.arange(steps)[None, :] < torch.tensor(lengths)[:, None])
+
+
+@pytest.mark.parametrize("lengths", [[5, 3, 1], [2, 6, 6, 4], [7, 1]])
+def test_a_padded_batch_given_unpacked_is_seen_and_its_last_step_is_not_called_final(lengths: list[int]) -> None:
+    torch.manual_seed(len(lengths))
+    steps = max(lengths)
+    w = watched(UnpackedClassifier(), padded_tokens(lengths, steps, seed=steps), torch.tensor(lengths))
+    [call] = w.calls
+    assert not call.packed and call.zero_tails == lengths
+    short = [k for k, n in enumerate(lengths) if n < steps]
+    for mark in ("unpacked-last", "unpacked-state"):
+        found = finding(w, mark)
+        assert found.kind == "through_padding" and found.final_state == [n == steps for n in lengths]
+        assert found.facts["reasons"] == {"through_padding": short}
+        assert found.facts["zero_steps"] == [steps - lengths[k] for k in short]
+    assert finding(w, "unpacked-ends").kind == "final_state"  # each sequence's own last step
+    document = w.to_json()
+    jsonschema.validate(document, published_schema())
+    assert document["calls"][0]["zero_tails"] == lengths
+    fixes = {f["line"]: f["fix"] for f in document["findings"]}
+    assert "pack_padded_sequence(x, lengths, batch_first=True" in fixes[line_of("unpacked-last")]
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(w)
+    assert f"{len(short)} of {len(lengths)} sequences' input ends in all-zero steps" in console.export_text()
+
+
+def test_zero_tails_only_where_some_sequences_end_in_zeros_and_others_do_not() -> None:
+    torch.manual_seed(1)
+    model = UnpackedClassifier(bidirectional=True)
+    full = watched(model, padded_tokens([4, 4], 4, seed=1), torch.tensor([4, 4]))
+    assert full.calls[0].zero_tails is None and finding(full, "unpacked-last").kind == "backward_half"
+    both = watched(model, padded_tokens([3, 2], 4, seed=2), torch.tensor([3, 2]))  # every one ends in zeros
+    assert both.calls[0].zero_tails is None
+    mixed = watched(model, padded_tokens([4, 2], 4, seed=3), torch.tensor([4, 2]))
+    assert mixed.calls[0].zero_tails == [4, 2]
+    # bidirectional: even each sequence's own last step has the backward half run through the padding
+    ends = finding(mixed, "unpacked-ends")
+    assert ends.kind == "through_padding" and ends.facts["reasons"]["through_padding"] == [1]
 
 
 def test_a_packed_bidirectional_classifier_each_line_judged_per_row() -> None:

@@ -29,6 +29,22 @@ class PackedClassifier(nn.Module):
         return {"logits": self.head(both), "last": last, "backward": backward}
 
 
+class UnpackedClassifier(nn.Module):
+    """A GRU fed a padded batch as it is (no packing): an embedding's padding_idx row is zeros."""
+
+    def __init__(self, vocab: int = 20, width: int = 4, hidden: int = 3, bidirectional: bool = False) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(vocab, width, padding_idx=0)
+        self.rnn = nn.GRU(width, hidden, batch_first=True, bidirectional=bidirectional)
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> list[torch.Tensor]:
+        out, h_n = self.rnn(self.embed(tokens))
+        last = out[:, -1]  # mark: unpacked-last
+        state = h_n[-1]  # mark: unpacked-state
+        ends = out[torch.arange(tokens.shape[0]), lengths - 1]  # mark: unpacked-ends
+        return [last, state, ends]
+
+
 class Seq2Seq(nn.Module):
     """A bidirectional GRU encoder, a bridge to a two-layer decoder, and dot-product attention."""
 

@@ -452,6 +452,9 @@ class WatchCallDoc(TypedDict):
     packed: bool
     #: Each sequence's length, from a PackedSequence; null for a padded batch.
     lengths: list[Count] | None
+    #: An unpacked batch where some sequences' input ends in all-zero steps (padding given as it
+    #: is): each sequence's steps up to its last input that is not zeros; null otherwise.
+    zero_tails: list[Count] | None
     tensors: dict[str, WatchTensorDoc]
     #: Its first call against the hand-written recurrence (a cell's first step); null when not checked.
     verification: WatchVerificationDoc | None
@@ -472,6 +475,7 @@ class WatchFindingDoc(TypedDict):
     kind: Literal[
         "final_state",
         "padding",
+        "through_padding",
         "other_layer",
         "one_direction",
         "swapped",

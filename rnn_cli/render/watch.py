@@ -34,6 +34,7 @@ def _call_doc(c: WatchedCall) -> WatchCallDoc:
         "batch_first": c.batch_first,
         "packed": c.packed,
         "lengths": c.lengths,
+        "zero_tails": c.zero_tails,
         "tensors": {t.name: {"shape": list(t.shape), "axes": list(t.axes)} for t in c.tensors},
         "verification": None
         if v is None
@@ -78,6 +79,8 @@ def watch_report(w: Watch, *, root: str | None = None) -> Group:
         shapes = ", ".join(f"{t.name} {tuple(t.shape)}" for t in c.tensors)
         layout = "packed" if c.packed else ("batch first" if c.batch_first else "steps first")
         parts.append(Text(visible(f"{c.name}: {layout}; {shapes}"), style="dim"))
+        if c.zero_tails is not None:
+            parts.append(Text(visible(_zero_tails(c)), style="yellow"))
     parts += [Text(), Text("Lines of your forward that use their outputs", style="bold")]
     if not w.findings:
         parts.append(Text("none: the outputs went straight into modules or out of the forward", style="dim"))
@@ -90,6 +93,17 @@ def watch_report(w: Watch, *, root: str | None = None) -> Group:
             lines.append(Text.assemble(("fix: ", "bold"), (visible(fix(f)), "cyan")))
         parts.append(Padding(Group(*lines), (0, 0, 0, 4)))
     return Group(*parts)
+
+
+def _zero_tails(c: WatchedCall) -> str:
+    """The call's input, padded but not packed: which sequences end in all-zero steps."""
+    tails = c.zero_tails or []
+    ending = sum(1 for k in tails if k < c.steps)
+    shown = ", ".join(map(str, tails[:8])) + (", …" if len(tails) > 8 else "")
+    return (
+        f"{c.name}: {ending} of {len(tails)} sequences' input ends in all-zero steps (lengths to the last "
+        f"step that is not: {shown}): padding, given unpacked? torch runs every sequence to step {c.steps}"
+    )
 
 
 def _checked(c: WatchedCall) -> RenderableType:

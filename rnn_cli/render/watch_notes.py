@@ -48,6 +48,16 @@ def _padding(facts: Facts) -> str:
     return said
 
 
+def _through_padding(facts: Facts) -> str:
+    rows = facts["reasons"]["through_padding"]
+    steps = ", ".join(map(str, facts["zero_steps"]))
+    return (
+        f"{_rows(rows, facts['words'])}: their input ends in all-zero steps ({steps}: padding, given unpacked), "
+        "and torch ran each sequence through them: h_n and the last step's output hold the state after its "
+        "padding, not at its end"
+    )
+
+
 def _other_layer(facts: Facts) -> str:
     return f"{_rows(facts['reasons']['other_layer'], facts['words'])} hold another layer's state, not the last layer's"
 
@@ -137,6 +147,7 @@ def _layers_joined(facts: Facts) -> str:
 NOTES: dict[str, Callable[[Facts], str]] = {
     "final_state": _final_state,
     "padding": _padding,
+    "through_padding": _through_padding,
     "other_layer": _other_layer,
     "one_direction": _one_direction,
     "swapped": _swapped,
@@ -158,6 +169,11 @@ FIXES: dict[str, Callable[[Facts], str]] = {
         "(out[torch.arange(N), lengths - 1] would hold the backward half's first step)"
         if f.get("directions") == 2
         else "each sequence's own last step, out[torch.arange(N), lengths - 1], or h_n[-1]"
+    ),
+    "through_padding": lambda f: (
+        f"pack the batch before the call, pack_padded_sequence(x, lengths, batch_first={f['batch_first']}, "
+        "enforce_sorted=False) with each sequence's real length: torch then stops each at its end, and h_n "
+        "holds each sequence's final state"
     ),
     "backward_half": lambda f: "torch.cat([h_n[-2], h_n[-1]], dim=1): both directions' final states",
     "other_layer": lambda f: "the last layer's rows: h_n[-1] (h_n[-2:] for both directions)",

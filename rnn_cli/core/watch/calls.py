@@ -46,6 +46,10 @@ class WatchedCall:
     packed: bool = False
     #: Each sequence's length, from a PackedSequence; None for a padded batch (every step counts).
     lengths: list[int] | None = None
+    #: An unpacked batch where some sequences' input ends in all-zero steps and others' does not
+    #: (padding, given as it is): each sequence's steps up to its last input that is not zeros.
+    #: torch runs every sequence through its padding; None when no sequence ends so.
+    zero_tails: list[int] | None = None
     tensors: list[SeenTensor] = field(default_factory=list)
     #: The first call against the hand-written recurrence; None for a cell (checked by torch's own
     #: step) or a module rnn-shapes does not run (a dtype it does not check).
@@ -76,6 +80,7 @@ def layer_call(
     record = WatchedCall(index, name, "layer", constructor_call(config, int(padded.shape[-1])))
     record.batch_first, record.packed, record.config, record.steps = config.batch_first, packed, config, steps
     record.lengths = [int(k) for k in lengths] if packed else None
+    record.zero_tails = None if packed else zero_tails(padded)
     record.tensors = _seen(config, n, steps, int(padded.shape[-1]), hx is not None, out, h_n, c_n, x)
     record.verification = _verify(config, module, padded, lengths, x, hx, out, h_n, c_n)
     return record
@@ -151,6 +156,25 @@ def _padded(x: Any, batch_first: bool) -> tuple[torch.Tensor, torch.Tensor]:
         x = x.unsqueeze(0 if batch_first else 1)
     major = x if batch_first else x.transpose(0, 1)
     return major, torch.full((major.shape[0],), major.shape[1], dtype=torch.int64)
+
+
+def zero_tails(padded: torch.Tensor) -> list[int] | None:
+    """Each sequence's steps up to its last input that is not all zeros, when some sequences of a
+    batch-major input end in all-zero steps and others do not: an embedding's padding_idx row and
+    a one-hot pad are zeros, and a batch padded but not packed runs every sequence to the last
+    step. None when every sequence has the same such length, or one is zeros throughout."""
+    import torch
+
+    with torch.no_grad():
+        data = padded.detach()
+        nonzero = data.ne(0).reshape(int(data.shape[0]), int(data.shape[1]), -1).any(dim=2)
+        steps = int(nonzero.shape[1])
+        last = steps - nonzero.flip(1).to(torch.int64).argmax(dim=1)
+        last = torch.where(nonzero.any(dim=1), last, torch.zeros_like(last))
+    found = [int(k) for k in last.tolist()]
+    if not found or min(found) == 0 or min(found) == steps or max(found) < steps:
+        return None
+    return found
 
 
 def _seen(

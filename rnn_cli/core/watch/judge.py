@@ -1,8 +1,8 @@
 """What a tensor a line of the forward made holds, per row, from its shadows: for each sequence,
 whether its row is that sequence's final state (both directions, forward half first), padding,
-one direction only, another layer's state or a step that is not its last; rows that mix
-sequences; a stack of whole state rows; or numbers computed from the outputs. Facts only: the
-sentences are render's (``render/watch_notes.py``)."""
+a state run through padding given unpacked, one direction only, another layer's state or a step
+that is not its last; rows that mix sequences; a stack of whole state rows; or numbers computed
+from the outputs. Facts only: the sentences are render's (``render/watch_notes.py``)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ MAX_JUDGED = 4_000_000
 
 @dataclass
 class Verdict:
-    """What a tensor holds: a kind (``final_state``, ``padding``, ``one_direction``, ``swapped``,
+    """What a tensor holds: a kind (``final_state``, ``padding``, ``through_padding``, ``one_direction``, ``swapped``,
     ``other_layer``, ``not_last_step``, ``not_final``, ``mixed_words``, ``state_rows``,
     ``layers_joined``, ``computed``, ``rows``), per sequence whether its row is its final state, and the facts."""
 
@@ -119,6 +119,7 @@ def _row_words(word: torch.Tensor, moved: torch.Tensor) -> list[list[int]]:
 #: the first reason any of its rows has.
 REASONS = (
     "padding",
+    "through_padding",
     "other_layer",
     "one_direction",
     "swapped",
@@ -127,6 +128,10 @@ REASONS = (
     "cell_state",
     "not_final",
 )
+
+#: The reasons that, for a sequence whose input ends in padding given unpacked, are its padding's
+#: doing: packing the batch makes these rows right (another layer or one direction stays wrong).
+AFTER_PADDING = ("backward_half", "not_last_step", "not_final")
 
 
 def _per_sequence(
@@ -142,8 +147,10 @@ def _per_sequence(
     assert config is not None
     n, width = int(found.shape[0]), int(found.shape[1])
     d, h = config.directions, config.out_size
-    lengths = torch.tensor(call.lengths) if call.lengths is not None else torch.full((n,), call.steps)
-    halves = _final_halves(places, n, width, d, config.num_layers, h, lengths)
+    seen = call.lengths if call.lengths is not None else call.zero_tails
+    lengths = torch.tensor(seen) if seen is not None and len(seen) == n else torch.full((n,), call.steps)
+    through = lengths < call.steps if call.lengths is None else torch.zeros(n, dtype=torch.bool)
+    halves = _final_halves(places, n, width, (d, config.num_layers, h), lengths, through)
     final = halves.all(dim=1) if width == d * h else torch.zeros(n, dtype=torch.bool)
     padding = (found == CONSTANT).any(dim=1)
     facts |= {"final": int(final.sum()), "width": width, "state_width": d * h, "directions": d}
@@ -156,11 +163,26 @@ def _per_sequence(
     reasons: dict[str, list[int]] = {}
     for w in rows[: NAMED_ROWS * 4]:
         why = "padding" if bool(padding[w]) else _why(places, w, halves[w], d, config.num_layers, h, width)
+        if why in AFTER_PADDING and bool(through[w]) and _ran_through(places, w, int(lengths[w])):
+            why = "through_padding"
         reasons.setdefault(why, []).append(w)
     kind = next(reason for reason in REASONS if reason in reasons)
     facts |= {"reasons": {k: v[:NAMED_ROWS] for k, v in reasons.items()}, "not_final": len(rows)}
     facts |= {"padded": int(padding.sum()), "steps": _steps(places, reasons[kind][0])}
+    if "through_padding" in reasons:
+        facts |= {"zero_steps": [call.steps - int(lengths[w]) for w in reasons["through_padding"][:NAMED_ROWS]]}
+        facts |= {"batch_first": call.batch_first}
     return Verdict(kind, final.tolist(), facts)
+
+
+def _ran_through(places: dict[str, torch.Tensor], w: int, length: int) -> bool:
+    """Whether a row of a sequence that ends in padding holds a state computed over it: h_n or
+    c_n, the output at or after its padding's first step, or the backward direction anywhere
+    (it starts at the last step, in the padding)."""
+    tensor, part, direction = (places[k][w] for k in ("tensor", "part", "direction"))
+    state = (tensor == 1) | (tensor == 2)
+    late = (tensor == 0) & ((part >= length) | (direction == 1))
+    return bool((state | late).any())
 
 
 def _joined_states(places: dict[str, torch.Tensor], h: int) -> list[tuple[int, int]] | None:
@@ -183,22 +205,29 @@ def _joined_states(places: dict[str, torch.Tensor], h: int) -> list[tuple[int, i
 
 
 def _final_halves(
-    places: dict[str, torch.Tensor], n: int, width: int, d: int, layers: int, h: int, lengths: torch.Tensor
+    places: dict[str, torch.Tensor],
+    n: int,
+    width: int,
+    sizes: tuple[int, int, int],
+    lengths: torch.Tensor,
+    through: torch.Tensor,
 ) -> torch.Tensor:
     """Per sequence and direction (n, d): whether that half of its row is that direction's final
     state: the last layer's h_n row, or output at the sequence's last step (forward) or its first
     (backward), whole, in its place (forward half first). A padded batch's sequences all run to
-    its last step: torch knows no shorter length."""
+    its last step: torch knows no shorter length; where ``through`` marks a sequence whose input
+    ends in padding, only its forward output at ``lengths - 1`` has not seen that padding."""
     import torch
 
+    d, layers, h = sizes
     if width not in (h, d * h):
         return torch.zeros(n, d, dtype=torch.bool)
     col = torch.arange(width)
     direction = col // h if width == d * h else torch.full((width,), -1)
     due = torch.where(direction[None, :] == 0, (lengths - 1)[:, None], torch.zeros(n, 1, dtype=torch.int64))
     tensor, part = places["tensor"], places["part"]
-    from_state = (tensor == 1) & (part == layers - 1)
-    from_output = (tensor == 0) & (part == due)
+    from_state = (tensor == 1) & (part == layers - 1) & ~through[:, None]
+    from_output = (tensor == 0) & (part == due) & ~(through[:, None] & (direction[None, :] == 1))
     right = (places["direction"] == direction) & (places["feature"] == col % h)
     right &= (places["word"] == torch.arange(n)[:, None]) & (places["source"] >= 0)
     ok = (from_state | from_output) & right
