@@ -343,12 +343,16 @@ def test_the_report_follows_the_scripts_own_output_in_a_real_process(tmp_path: P
         (["--hidden", "3", "--watch", "{script}"], "--hidden does not go with --watch"),
         (["--watch", "{missing}"], "does not exist"),
         (["--watch", "{folder}"], "is a folder"),
+        (["--watch", "{fifo}"], "is a FIFO (named pipe), not a regular file: give your script's file"),
+        (["--watch", "/dev/zero"], "is a character device, not a regular file"),
         (["--json-file", "{folder}/w.json"], "--json-file writes the document of --watch SCRIPT"),
     ],
 )
 def test_watch_refuses_what_cannot_apply(tmp_path: Path, args: list[str], needle: str) -> None:
     script = write_script(tmp_path)
     paths = {"script": str(script), "missing": str(tmp_path / "none.py"), "folder": str(tmp_path)}
+    os.mkfifo(tmp_path / "fifo.py")  # read whole before it runs: it would wait for a writer forever
+    paths["fifo"] = str(tmp_path / "fifo.py")
     assert_refused(invoke(*[a.format(**paths) for a in args]), needle)
 
 

@@ -37,16 +37,20 @@ NUMBER_DTYPES = frozenset(
 )
 
 
-def regular_size(path: str, where: str, *, max_bytes: int) -> int:
+#: What to give instead of a path that is not a regular file, for the files a run reads.
+TENSOR_FILE = "give the file torch.save (or numpy.save) wrote"
+
+
+def regular_size(path: str, where: str, *, max_bytes: int, give: str = TENSOR_FILE) -> int:
     """The size of the regular file at ``path`` (symlinks followed), refused before it is opened
-    when it is missing, not a regular file, or over ``max_bytes``."""
+    when it is missing, not a regular file (``give`` says what to give), or over ``max_bytes``."""
     try:
         status = os.stat(path)
     except FileNotFoundError:
         raise BadInput(f"{where} does not exist") from None
     except OSError as error:
         raise BadInput(f"{where} cannot be read: {error.strerror}") from None
-    _check_regular(status, where)
+    _check_regular(status, where, give)
     if status.st_size > max_bytes:
         raise BadInput(
             f"{where} is {human_bytes(status.st_size)}, over the {human_bytes(max_bytes)} limit (--max-memory)"
@@ -54,13 +58,13 @@ def regular_size(path: str, where: str, *, max_bytes: int) -> int:
     return status.st_size
 
 
-def _check_regular(status: os.stat_result, where: str) -> None:
+def _check_regular(status: os.stat_result, where: str, give: str = TENSOR_FILE) -> None:
     if stat.S_ISREG(status.st_mode):
         return
     kind = next((name for test, name in _KINDS if test(status.st_mode)), "not a regular file")
     if kind == "a directory":
         raise BadInput(f"{where} is a directory")
-    raise BadInput(f"{where} is {kind}, not a regular file: give the file torch.save (or numpy.save) wrote")
+    raise BadInput(f"{where} is {kind}, not a regular file: {give}")
 
 
 @contextlib.contextmanager
