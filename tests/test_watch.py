@@ -99,6 +99,12 @@ def test_zero_tails_only_where_some_sequences_end_in_zeros_and_others_do_not() -
     # bidirectional: even each sequence's own last step has the backward half run through the padding
     ends = finding(mixed, "unpacked-ends")
     assert ends.kind == "through_padding" and ends.facts["reasons"]["through_padding"] == [1]
+    last = finding(mixed, "unpacked-last")
+    assert last.facts["reasons"] == {"backward_half": [0], "through_padding": [1]}
+    [said] = [f["note"] for f in mixed.to_json()["findings"] if f["line"] == line_of("unpacked-last")]
+    assert said.endswith(
+        "row 0 of 2: the forward half is the final state, the backward half has seen one step only (it starts there)"
+    )
 
 
 def test_a_packed_bidirectional_classifier_each_line_judged_per_row() -> None:

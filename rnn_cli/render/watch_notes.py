@@ -40,12 +40,17 @@ def _final_state(facts: Facts) -> str:
 def _padding(facts: Facts) -> str:
     reasons = facts["reasons"]
     said = f"{_rows(reasons['padding'], facts['words'])} hold padding, not a state: their sequences end earlier"
-    if "backward_half" in reasons:
-        said += (
-            f"; {_rows(reasons['backward_half'], facts['words'])}: the forward half is the final state, the backward "
-            "half has seen one step only (it starts there)"
-        )
-    return said
+    return said + _and_backward_half(facts)
+
+
+def _and_backward_half(facts: Facts) -> str:
+    """The rows of a line whose kind is another reason that are wrong in their backward half alone."""
+    if "backward_half" not in facts["reasons"]:
+        return ""
+    return (
+        f"; {_rows(facts['reasons']['backward_half'], facts['words'])}: the forward half is the final state, the "
+        "backward half has seen one step only (it starts there)"
+    )
 
 
 def _through_padding(facts: Facts) -> str:
@@ -54,7 +59,7 @@ def _through_padding(facts: Facts) -> str:
     return (
         f"{_rows(rows, facts['words'])}: their input ends in all-zero steps ({steps}: padding, given unpacked), "
         "and torch ran each sequence through them: h_n and the last step's output hold the state after its "
-        "padding, not at its end"
+        "padding, not at its end" + _and_backward_half(facts)
     )
 
 
