@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .calls import SeenTensor, WatchedCall, cell_call, layer_call, unread_call
-from .follow import Shadows, follow
+from .follow import Shadows, follow, tensors_in
 from .ids import Source
 from .judge import Verdict, handed_mismatches, judge
 from .sites import Site, bound_name
@@ -124,7 +124,7 @@ class Watch:
         self._busy = True
         try:
             receiver = module if kind == "layer" else None
-            for t in _tensors(args):
+            for t in tensors_in(args):
                 self._judge(t, receiver)
         finally:
             self._busy = False
@@ -142,7 +142,7 @@ class Watch:
                 self._record(module, kind, args, kwargs, output)
             elif module is self._root:
                 self._root = None
-                for t in _tensors(output):  # leaving the forward
+                for t in tensors_in(output):  # leaving the forward
                     self._judge(t, None)
         finally:
             self._busy = False
@@ -283,18 +283,6 @@ def _kind(module: Any) -> str:
     if isinstance(module, torch.nn.RNNCellBase):
         return "cell"
     return "library" if type(module).__module__.startswith("torch.") else "user"
-
-
-def _tensors(value: Any) -> list[Any]:
-    import torch
-
-    if isinstance(value, torch.Tensor):
-        return [value]
-    if isinstance(value, list | tuple):
-        return [t for v in value for t in _tensors(v)]
-    if isinstance(value, dict):
-        return [t for v in value.values() for t in _tensors(v)]
-    return []
 
 
 def _packed_rows(packed: Any) -> tuple[torch.Tensor, torch.Tensor]:

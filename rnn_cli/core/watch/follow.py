@@ -73,10 +73,10 @@ def follow(
     shadows (none when the call took no followed tensor, or its shadows do not fit the result)."""
     import torch
 
-    followed = [s for t in _tensors((args, kwargs)) if (s := shadows.get(t)) is not None]
+    followed = [s for t in tensors_in((args, kwargs)) if (s := shadows.get(t)) is not None]
     if not followed:
         return []
-    outs = _tensors(result)
+    outs = tensors_in(result)
     if not outs:
         return []
     site = user_site(2)
@@ -88,7 +88,7 @@ def follow(
         else:
             a = func(*_swap(args, shadows, 0), **_swap(kwargs, shadows, 0))
             b = func(*_swap(args, shadows, 1), **_swap(kwargs, shadows, 1))
-            pairs = list(zip(_tensors(a), _tensors(b), strict=False))
+            pairs = list(zip(tensors_in(a), tensors_in(b), strict=False))
     if len(pairs) != len(outs) or any(p[0].shape != o.shape for p, o in zip(pairs, outs, strict=True)):
         return []
     made = []
@@ -101,16 +101,16 @@ def follow(
     return made
 
 
-def _tensors(value: Any) -> list[Any]:
+def tensors_in(value: Any) -> list[Any]:
     """The tensors in a call's arguments or result (lists, tuples, dicts, a PackedSequence's data)."""
     import torch
 
     if isinstance(value, torch.Tensor):
         return [value]
     if isinstance(value, list | tuple):
-        return [t for v in value for t in _tensors(v)]
+        return [t for v in value for t in tensors_in(v)]
     if isinstance(value, dict):
-        return [t for v in value.values() for t in _tensors(v)]
+        return [t for v in value.values() for t in tensors_in(v)]
     return []
 
 
