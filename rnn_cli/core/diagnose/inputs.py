@@ -34,8 +34,7 @@ def input_size(message: Message) -> Diagnosis:
     facts = {"cell": cell, "expected": expected, "got": got}
     return diagnosis(
         "input_size",
-        message.found.wording,
-        message.found.message,
+        message.found,
         facts,
         causes,
         repro,
@@ -67,8 +66,7 @@ def input_dims(message: Message) -> Diagnosis:
     facts = {"cell": cell, "got": got, "old": old}
     return diagnosis(
         "input_dims",
-        message.found.wording,
-        message.found.message,
+        message.found,
         facts,
         causes,
         repro,
@@ -96,8 +94,7 @@ def packed_input_dims(message: Message) -> Diagnosis:
     facts = {"cell": cell, "want": want, "got": got, "padded": padded}
     return diagnosis(
         "packed_input_dims",
-        message.found.wording,
-        message.found.message,
+        message.found,
         facts,
         [Cause("packed_from_wrong_dims")],
         repro,
@@ -158,8 +155,7 @@ def input_dtype(message: Message) -> Diagnosis:
     facts = {"cell": cell, "input": given, "weights": weights, "generic": generic, "against": against}
     return diagnosis(
         "input_dtype",
-        message.found.wording,
-        message.found.message,
+        message.found,
         facts,
         causes,
         repro,
@@ -194,8 +190,7 @@ def device_mismatch(message: Message) -> Diagnosis:
     facts = {"cell": cell, "first": first, "second": second, "against": against}
     return diagnosis(
         "device_mismatch",
-        message.found.wording,
-        message.found.message,
+        message.found,
         facts,
         causes,
         repro,

@@ -35,8 +35,7 @@ def target_size(message: Message) -> Diagnosis:
     facts = {"expected": expected, "got": got, "steps": steps}
     return diagnosis(
         "target_size",
-        message.found.wording,
-        message.found.message,
+        message.found,
         facts,
         causes,
         repro,
@@ -69,8 +68,7 @@ def target_batch(message: Message) -> Diagnosis:
     )
     return diagnosis(
         "target_batch",
-        message.found.wording,
-        message.found.message,
+        message.found,
         {"rows": rows, "targets": targets},
         causes,
         repro,
@@ -93,4 +91,4 @@ def target_dims(message: Message) -> Diagnosis:
             call("loss", Ref("logits"), Ref("targets")),
         ]
     )
-    return diagnosis("target_dims", message.found.wording, message.found.message, {}, causes, repro)
+    return diagnosis("target_dims", message.found, {}, causes, repro)

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .steps import Reproduction
-from .wordings import Kind, Severity, Wording
+from .wordings import Found as FoundMessage
+from .wordings import Kind, Severity
 
 #: A kind --diagnose knows, or ``shapes``: a message it does not know, read against the layouts.
 Found = Kind | Literal["shapes"]
@@ -84,8 +85,7 @@ class Diagnosis:
 
 def diagnosis(
     kind: Found,
-    wording: Wording | None,
-    message: str,
+    found: FoundMessage | str,
     facts: dict[str, Any],
     causes: list[Cause],
     reproduction: Reproduction,
@@ -95,7 +95,9 @@ def diagnosis(
     numbers: Mapping[str, int | float] | None = None,
     axes: list[AxisFact] | None = None,
 ) -> Diagnosis:
-    """A Diagnosis of what ``wording`` matched (None: a reading of an unknown message)."""
+    """A Diagnosis of a message ``found`` in the text by its wording, or of one no wording
+    matches (its text alone: a reading of its numbers)."""
+    wording, message = (None, found) if isinstance(found, str) else (found.wording, found.message)
     return Diagnosis(
         kind,
         wording.severity if wording else "error",

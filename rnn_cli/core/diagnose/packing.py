@@ -23,8 +23,7 @@ def lengths_sorted(message: Message) -> Diagnosis:
     )
     return diagnosis(
         "lengths_sorted",
-        message.found.wording,
-        message.found.message,
+        message.found,
         {"old": old},
         [Cause("unsorted_lengths")],
         repro,
@@ -36,8 +35,7 @@ def lengths_positive(message: Message) -> Diagnosis:
         repro = Reproduction([call("pack_padded_sequence", zeros(0, 0, 1), zeros(0, dtype="torch.int64"))], utils=_PACK)
         return diagnosis(
             "lengths_positive",
-            message.found.wording,
-            message.found.message,
+            message.found,
             {"empty": True},
             [Cause("empty_batch")],
             repro,
@@ -47,7 +45,7 @@ def lengths_positive(message: Message) -> Diagnosis:
         utils=_PACK,
     )
     causes = [Cause("empty_sequence"), Cause("mask_all_padding")]
-    return diagnosis("lengths_positive", message.found.wording, message.found.message, {"empty": False}, causes, repro)
+    return diagnosis("lengths_positive", message.found, {"empty": False}, causes, repro)
 
 
 def lengths_tensor(message: Message) -> Diagnosis:
@@ -58,8 +56,7 @@ def lengths_tensor(message: Message) -> Diagnosis:
         repro = _lengths_repro(1, "cuda", "Long")
         return diagnosis(
             "lengths_tensor",
-            message.found.wording,
-            message.found.message,
+            message.found,
             {"known": False},
             causes,
             repro,
@@ -76,8 +73,7 @@ def lengths_tensor(message: Message) -> Diagnosis:
     facts = {"known": True, "dims": dims, "device": device, "dtype": scalar}
     return diagnosis(
         "lengths_tensor",
-        message.found.wording,
-        message.found.message,
+        message.found,
         facts,
         causes,
         _lengths_repro(dims, device, scalar),
@@ -130,8 +126,7 @@ def lengths_count(message: Message) -> Diagnosis:
     causes = [Cause("steps_read_as_batch_lengths"), Cause("lengths_of_another_batch")]
     return diagnosis(
         "lengths_count",
-        message.found.wording,
-        message.found.message,
+        message.found,
         {"count": count, "batch": batch},
         causes,
         repro,
@@ -157,8 +152,7 @@ def total_length(message: Message) -> Diagnosis:
     )
     return diagnosis(
         "total_length",
-        message.found.wording,
-        message.found.message,
+        message.found,
         {"total": total, "longest": longest},
         [Cause("total_length_elsewhere")],
         repro,

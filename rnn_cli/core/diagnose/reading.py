@@ -48,4 +48,4 @@ def _read(message: str, shapes: list[list[int]]) -> Diagnosis:
         expected, got = shapes[0], shapes[1]
         axes = [AxisFact(k, "unknown", expected[k], got[k]) for k in range(len(expected))]
     causes = [Cause("reading", {"shapes": shapes})]
-    return diagnosis("shapes", None, message, facts, causes, Reproduction([], unavailable="unknown_message"), axes=axes)
+    return diagnosis("shapes", message, facts, causes, Reproduction([], unavailable="unknown_message"), axes=axes)

@@ -34,8 +34,7 @@ def hidden_size(message: Message) -> Diagnosis:
     facts |= {"width": width, "expected": tuple(expected), "got": tuple(got)}
     return diagnosis(
         kind,
-        message.found.wording,
-        message.found.message,
+        message.found,
         facts,
         state_causes(tensor, expected, got, lstm=which is not None),
         _reproduction(cell, which, expected, got),
@@ -132,8 +131,7 @@ def hx_dims(message: Message) -> Diagnosis:
     numbers = {"input_dims": want, **({"h_dims": got[0], "c_dims": got[1]} if pair else {"hx_dims": got[0]})}
     return diagnosis(
         "hx_dims",
-        message.found.wording,
-        message.found.message,
+        message.found,
         facts,
         causes,
         _hx_reproduction(cell, batched, got),

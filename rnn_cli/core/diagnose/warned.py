@@ -26,8 +26,7 @@ def dropout_warning(message: Message) -> Diagnosis:
     facts = {"cell": cell, "p": text, "layers": layers}
     return diagnosis(
         "dropout_warning",
-        message.found.wording,
-        message.found.message,
+        message.found,
         facts,
         [Cause("dropout_one_layer")],
         repro,
@@ -52,8 +51,7 @@ def weights_warning(message: Message) -> Diagnosis:
     )
     return diagnosis(
         "weights_warning",
-        message.found.wording,
-        message.found.message,
+        message.found,
         {"cell": cell},
         [Cause("weights_moved")],
         repro,
@@ -77,8 +75,7 @@ def cudnn_eval_backward(message: Message) -> Diagnosis:
     )
     return diagnosis(
         "cudnn_eval_backward",
-        message.found.wording,
-        message.found.message,
+        message.found,
         {"cell": cell},
         [Cause("gradients_in_eval")],
         repro,
