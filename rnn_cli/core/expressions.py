@@ -44,6 +44,19 @@ if TYPE_CHECKING:
 
 #: The run's tensors an expression may name (``c_n``/``c_0`` for an LSTM, ``embedded`` with an embedding).
 NAMES = ("output", "h_n", "c_n", "h_0", "c_0", "lengths", "input", "embedded")
+#: Operations that pick, split or move parts of a tensor, with the keywords each takes: the same
+#: as a tensor method and as a torch function.
+_PICKING: dict[str, frozenset[str]] = {
+    "index_select": frozenset({"dim", "index"}),
+    "gather": frozenset({"dim", "index"}),
+    "narrow": frozenset({"dim", "start", "length"}),
+    "select": frozenset({"dim", "index"}),
+    "chunk": frozenset({"chunks", "dim"}),
+    "split": frozenset({"split_size_or_sections", "dim"}),
+    "unbind": frozenset({"dim"}),
+    "flatten": frozenset({"start_dim", "end_dim"}),
+    "movedim": frozenset({"source", "destination"}),
+}
 #: Tensor methods, with the keywords each takes; ``VIEWS`` of them allocate nothing.
 METHODS: dict[str, frozenset[str]] = {
     "view": frozenset(),
@@ -57,15 +70,7 @@ METHODS: dict[str, frozenset[str]] = {
     "mean": frozenset({"dim", "keepdim"}),
     "contiguous": frozenset(),
     "size": frozenset({"dim"}),
-    "index_select": frozenset({"dim", "index"}),
-    "gather": frozenset({"dim", "index"}),
-    "narrow": frozenset({"dim", "start", "length"}),
-    "select": frozenset({"dim", "index"}),
-    "chunk": frozenset({"chunks", "dim"}),
-    "split": frozenset({"split_size_or_sections", "dim"}),
-    "unbind": frozenset({"dim"}),
-    "flatten": frozenset({"start_dim", "end_dim"}),
-    "movedim": frozenset({"source", "destination"}),
+    **_PICKING,
     "expand": frozenset(),
     "detach": frozenset(),
     "clone": frozenset(),
@@ -85,15 +90,7 @@ FUNCTIONS: dict[str, frozenset[str]] = {
     "squeeze": frozenset({"dim"}),
     "unsqueeze": frozenset({"dim"}),
     "reshape": frozenset({"shape"}),
-    "index_select": frozenset({"dim", "index"}),
-    "gather": frozenset({"dim", "index"}),
-    "narrow": frozenset({"dim", "start", "length"}),
-    "select": frozenset({"dim", "index"}),
-    "chunk": frozenset({"chunks", "dim"}),
-    "split": frozenset({"split_size_or_sections", "dim"}),
-    "unbind": frozenset({"dim"}),
-    "flatten": frozenset({"start_dim", "end_dim"}),
-    "movedim": frozenset({"source", "destination"}),
+    **_PICKING,
 }
 #: What allocates nothing: a view of its operand (``size`` makes no tensor at all).
 VIEWS = frozenset(
