@@ -369,3 +369,19 @@ def test_only_a_real_watch_option_splits_the_command_line(tmp_path: Path) -> Non
     assert strict_loads(words.stdout)["words"] == ["--watch", str(script)]
     valued = invoke("--watch=" + str(script), "x")
     assert valued.exit_code == 0 and "args ['x']" in valued.stdout and "the script ran" in valued.stdout
+
+
+def test_every_kind_a_line_can_be_judged_has_its_words_and_is_in_the_schema() -> None:
+    """The kinds are listed three times, for three readers (the judge's reasons, the sentences,
+    the document's type): a kind added to one is added to all."""
+    from typing import get_args, get_type_hints
+
+    from rnn_cli.core.watch.judge import REASONS
+    from rnn_cli.render.document_types import WatchFindingDoc
+    from rnn_cli.render.watch_notes import FIXES, NOTES
+
+    documented = set(get_args(get_type_hints(WatchFindingDoc)["kind"]))
+    assert documented == set(NOTES)
+    assert set(REASONS) <= documented and set(FIXES) <= documented
+    # a wrong line has its fix, but for not_final: no reason read from its rows, so none to undo
+    assert {kind for kind in documented if kind not in RIGHT} == set(FIXES) | {"not_final"}
