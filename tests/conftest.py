@@ -65,6 +65,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from current output")
 
 
+#: The order tests are handed out in: the exporters' tests, then real processes, then the rest.
+FIRST = ("export", "process")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first, the shortest last (pytest-xdist's worksteal gives each worker a
+    contiguous share and steals from the end of a share): the workers end together, on short
+    tests, and the exporters' tests share one worker, which pays torch's export warm-up alone."""
+
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, name in enumerate(FIRST) if item.get_closest_marker(name)), len(FIRST))
+
+    items.sort(key=rank)  # stable: each group keeps the order it was collected in
+
+
 def invoke(*args: str, input: str | bytes | None = None, env: dict[str, str | None] | None = None) -> Result:
     """Run the app in-process with typer's CliRunner (stdout and stderr kept apart).
 
@@ -101,7 +116,7 @@ def strict_loads(text: str) -> Any:
 def prefork_bin() -> Path:
     """The directory of this worker's ``rnn-shapes`` client (tests/prefork.py), its server
     started on first use: real processes, forked from a parent that imported torch once."""
-    from prefork import write_client
+    from prefork import write_clients
 
     directory = Path(tempfile.mkdtemp(prefix="rnn-shapes-prefork-"))
     path = str(directory / "server")
@@ -119,7 +134,7 @@ def prefork_bin() -> Path:
         if server.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError("the prefork server did not start: " + (directory / "server.log").read_text())
         time.sleep(0.05)
-    write_client(directory, path)
+    write_clients(directory, path)
     return directory
 
 

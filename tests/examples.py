@@ -109,13 +109,16 @@ def units(found: Iterable[Block]) -> list[tuple[Block, ...]]:
 
 def marked(found: list[tuple[Block, ...]]) -> list[Any]:
     """Each unit as a test parameter, marked ``process`` where a shell block runs real processes
-    (the others run the tool in process)."""
+    (the others run the tool in process), and ``export`` where a block runs torch's exporters."""
     import pytest
 
-    return [
-        pytest.param(unit, marks=pytest.mark.process) if any(block.kind == "shell" for block in unit) else unit
-        for unit in found
-    ]
+    def marks(unit: tuple[Block, ...]) -> list[pytest.MarkDecorator]:
+        chosen = [pytest.mark.process] if any(block.kind == "shell" for block in unit) else []
+        if any("--export " in f"{block.spec} {block.body}" for block in unit):
+            chosen.append(pytest.mark.export)
+        return chosen
+
+    return [pytest.param(unit, marks=marks(unit)) for unit in found]
 
 
 def unit_id(unit: tuple[Block, ...]) -> str:

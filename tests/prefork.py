@@ -13,8 +13,14 @@ console script's ``main``; its exit status (or the signal that ended it) goes ba
 client, which ends the same way. A signal sent to the client is passed to the child, and a
 client that dies takes its child with it.
 
+``python`` beside it is the same client for a script a test or a page of the manual runs after
+the tool (``python repro.py``, ``python -c CODE``, ``python -``): the child runs it as the
+interpreter would, in a ``__main__`` of its own, from a parent that imported torch and never
+ran anything. Any other use of ``python`` (an option, no script) runs the real interpreter.
+
 Tests about a process's start (torch not imported for ``--help``, Ctrl-C while torch loads,
-a locale at interpreter start, peak memory) run a fresh interpreter instead: ``fresh=True``.
+a locale at interpreter start, peak memory, a script where only torch is installed) run a
+fresh interpreter instead: ``fresh=True``.
 """
 
 from __future__ import annotations
@@ -38,9 +44,13 @@ SIGNALS = [
 #: The largest request: argv and the environment (a hostile test passes arguments of 100 KB).
 MAX_REQUEST = 4 << 20
 
-#: The client, run as ``rnn-shapes``: -S, so it starts in milliseconds (no site, no torch).
+#: The client, run as ``rnn-shapes`` or ``python``: -S, so it starts in milliseconds (no site,
+#: no torch).
 CLIENT = """#!{python} -S
 import json, os, signal, socket, sys
+program = {program!r}
+if program == "python" and not (sys.argv[1:] and (sys.argv[1] in ("-c", "-") or sys.argv[1][:1] != "-")):
+    os.execv({python!r}, [{python!r}, *sys.argv[1:]])  # not a script: the real interpreter
 fds, closed = [], []
 for fd in (0, 1, 2):
     try:
@@ -50,7 +60,10 @@ for fd in (0, 1, 2):
         closed.append(fd)
 wanted = {signals!r}
 ignored = [s for s in wanted if signal.getsignal(s) == signal.SIG_IGN]
-request = {{"argv": sys.argv, "env": dict(os.environ), "cwd": os.getcwd(), "closed": closed, "ignored": ignored}}
+request = {{
+    "program": program, "argv": sys.argv, "env": dict(os.environ), "cwd": os.getcwd(), "closed": closed,
+    "ignored": ignored,
+}}
 data = json.dumps(request, ensure_ascii=True).encode()
 client = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, len(data) + 4096)
@@ -73,12 +86,13 @@ sys.exit(status["code"])
 """
 
 
-def write_client(directory: Path, path: str) -> Path:
-    """``directory/rnn-shapes``, the client of the server at ``path``."""
-    client = directory / "rnn-shapes"
-    client.write_text(CLIENT.format(python=sys.executable, signals=[int(s) for s in SIGNALS], path=path))
-    client.chmod(0o755)
-    return client
+def write_clients(directory: Path, path: str) -> None:
+    """``directory/rnn-shapes`` and ``directory/python``, the clients of the server at ``path``."""
+    for program in ("rnn-shapes", "python"):
+        client = directory / program
+        signals = [int(s) for s in SIGNALS]
+        client.write_text(CLIENT.format(python=sys.executable, program=program, signals=signals, path=path))
+        client.chmod(0o755)
 
 
 def serve(path: str) -> None:
@@ -167,7 +181,7 @@ def _child(request: dict[str, Any], fds: list[int], client: socket.socket) -> No
     fresh: dict[int, Any] = {signal.SIGINT: signal.default_int_handler, signal.SIGPIPE: signal.SIG_IGN}
     for s in SIGNALS:  # as a fresh interpreter has them, then what the parent ignored
         signal.signal(s, signal.SIG_IGN if s in request["ignored"] else fresh.get(s, signal.SIG_DFL))
-    code = _run()
+    code = _run_script(request["argv"][1:]) if request["program"] == "python" else _run()
     with contextlib.suppress(Exception):
         sys.stdout.flush()
     with contextlib.suppress(Exception):
@@ -177,12 +191,40 @@ def _child(request: dict[str, Any], fds: list[int], client: socket.socket) -> No
 
 def _run() -> int:
     """The console script's main, with the interpreter's own handling of how it ends."""
-    import traceback
-
     from rnn_cli.entry import main
 
+    return _ended(main)
+
+
+def _run_script(args: list[str]) -> int:
+    """``python FILE|-c CODE|- [ARGS]``: the script in a ``__main__`` of its own, with the
+    ``sys.argv`` and ``sys.path[0]`` the interpreter gives it."""
+    import types
+
+    source: str | bytes
+    if args[0] == "-c":
+        source, filename, sys.argv, sys.path[0] = args[1], "<string>", ["-c", *args[2:]], ""
+    elif args[0] == "-":
+        source, filename, sys.argv, sys.path[0] = sys.stdin.read(), "<stdin>", ["-", *args[1:]], ""
+    else:
+        with open(args[0], "rb") as script:  # compile() reads its encoding line, as python does
+            source = script.read()
+        filename, sys.argv, sys.path[0] = args[0], list(args), os.path.dirname(os.path.abspath(args[0]))
+    main = types.ModuleType("__main__")
+    if filename[:1] != "<":
+        main.__file__ = filename
+    sys.modules["__main__"] = main
+    code = compile(source, filename, "exec")
+    return _ended(lambda: exec(code, main.__dict__), frames=1)
+
+
+def _ended(run: Any, frames: int = 0) -> int:
+    """The exit status of ``run`` as the interpreter sets it: ``SystemExit``'s code, or 1 and the
+    traceback (without the first ``frames`` frames, ours) for any other exception."""
+    import traceback
+
     try:
-        main()
+        run()
     except SystemExit as end:
         if end.code is None:
             return 0
@@ -190,8 +232,11 @@ def _run() -> int:
             return end.code
         print(end.code, file=sys.stderr)
         return 1
-    except BaseException:
-        traceback.print_exc()
+    except BaseException as error:
+        trace = error.__traceback__
+        for _ in range(frames + 1):  # this frame, then the caller's own
+            trace = trace.tb_next if trace is not None else None
+        traceback.print_exception(type(error), error, trace)
         return 1
     return 0
 

@@ -55,6 +55,7 @@ def test_errors_name_settings_as_the_caller_did() -> None:
         explore(["ab"], hidden_size=512, max_memory=1024)
 
 
+@pytest.mark.export
 def test_export_from_python_keeps_the_program_and_is_checked_as_the_command_line_checks_it(tmp_path: Path) -> None:
     import torch
 

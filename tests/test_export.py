@@ -9,7 +9,6 @@ import io
 import json
 import runpy
 import subprocess
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,9 @@ from typing import Any
 import jsonschema
 import pytest
 import torch
-from conftest import assert_refused, invoke, strict_loads
+from conftest import assert_refused, invoke, prefork_bin, strict_loads
+
+pytestmark = pytest.mark.export
 
 #: Every exported tensor's batch axis, and the steps of input and output, as the layouts name them.
 DYNAMIC = {"batch", "seq"}
@@ -181,7 +182,7 @@ def _trained(folder: Path) -> tuple[Path, Path]:
     return folder / "lstm.pt", folder / "gru.pt"
 
 
-#: Run in a fresh interpreter: each file loaded as its reader would, run at a size the tool never
+#: Run in another process: each file loaded as its reader would, run at a size the tool never
 #: tried with an initial state of its own, against torch's module with the same weights.
 LOADER = r"""
 import json, sys
@@ -233,7 +234,7 @@ def _packed_gru_in_onnx(export: dict[str, Any]) -> None:
     assert export["state_added"] and export["instead"].startswith("torch.onnx.export(dynamo=False")
 
 
-@pytest.mark.process  # another interpreter loads what was written, as a deployment would
+@pytest.mark.process  # another process loads what was written, as a deployment would
 def test_exported_files_load_elsewhere_and_match_torch_at_sizes_never_tried(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -274,8 +275,8 @@ def test_exported_files_load_elsewhere_and_match_torch_at_sizes_never_tried(
             False,
             str(tmp_path / f"gru.{suffix}"),
         ]
-    proc = subprocess.run(
-        [sys.executable, "-c", LOADER, json.dumps(files)],
+    proc = subprocess.run(  # a process that never exported: forked from one that only imported torch
+        [str(prefork_bin() / "python"), "-c", LOADER, json.dumps(files)],
         capture_output=True,
         text=True,
         cwd=tmp_path,
