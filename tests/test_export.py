@@ -162,6 +162,30 @@ def test_without_the_extra_onnx_is_refused_naming_the_install(monkeypatch: pytes
     assert invoke("hello", "--export", "torch", "--max-work", "1G").exit_code == 0  # torch.export needs no extra
 
 
+def test_onnx_exports_in_one_process_build_torchs_registry_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch.onnx rebuilds its registry of ONNX functions on every dynamo export; explore() called
+    again builds it once, and what each export finds is the same."""
+    from torch.onnx._internal.exporter import _registration
+
+    from rnn_cli import explore
+    from rnn_cli.core.exported import onnx_paths
+
+    build = vars(_registration.ONNXRegistry)["from_torchlib"]
+    built: list[int] = []
+
+    def counted(cls: type, *args: Any, **kwargs: Any) -> Any:
+        built.append(1)
+        return build.__func__(cls, *args, **kwargs)
+
+    monkeypatch.setattr(_registration.ONNXRegistry, "from_torchlib", classmethod(counted))
+    monkeypatch.setattr(onnx_paths, "_REGISTRIES", {})
+    first, again = (explore(["ab", "ba"], hidden_size=2, export="onnx").export for _ in range(2))
+    assert first is not None and again is not None
+    assert first.attempts[0].exporter == "onnx-dynamo" and first.attempts[0].checked
+    assert first == again and len(built) == 1
+    assert vars(_registration.ONNXRegistry)["from_torchlib"].__func__ is counted  # torch's own, put back
+
+
 # -- the files, in another process ---------------------------------------------------------------
 
 

@@ -39,7 +39,7 @@ def _dynamo(layer: Layer) -> Exported:
     dims: dict[str, Any] = {"input": {layer.batch_axis: batch, layer.seq_axis: seq}}
     dims.update({name: {0 if name == "lengths" else 1: batch} for name in layer.inputs[1:]})
     said: dict[str, str] = {}
-    with _recording_fixes(said):
+    with _recording_fixes(said), _registry_built_once():
         program = torch.onnx.export(
             layer.module,
             tuple(layer.tracing().values()),
@@ -102,6 +102,41 @@ def _recording_fixes(said: dict[str, str]) -> Iterator[None]:
         yield
     finally:
         module.refine_dynamic_shapes_from_suggested_fixes = original
+
+
+#: torch.onnx's registry of ONNX functions, by opset: built once per process (see below).
+_REGISTRIES: dict[int, Any] = {}
+
+
+@contextlib.contextmanager
+def _registry_built_once() -> Iterator[None]:
+    """torch.onnx builds its registry of ONNX functions from onnxscript's torchlib afresh on
+    every ``dynamo=True`` export (about 0.9 s here), though it depends on the opset alone and an
+    export only reads it (torch adds to it only for a ``custom_translation_table``, which this
+    module never passes). Inside, each opset's is built once per process: ``explore(export=...)``
+    called again, in a notebook or the tests, pays for it once."""
+    try:
+        from torch.onnx._internal.exporter import _constants, _registration
+    except ImportError:  # another torch: its own way
+        yield
+        return
+    registry: Any = getattr(_registration, "ONNXRegistry", object)
+    declared = vars(registry).get("from_torchlib")
+    if not isinstance(declared, classmethod):
+        yield
+        return
+    build = declared.__func__
+
+    def built_once(cls: type, opset_version: int = _constants.TORCHLIB_OPSET) -> Any:
+        if opset_version not in _REGISTRIES:
+            _REGISTRIES[opset_version] = build(cls, opset_version)
+        return _REGISTRIES[opset_version]
+
+    registry.from_torchlib = classmethod(built_once)
+    try:
+        yield
+    finally:
+        registry.from_torchlib = declared
 
 
 def _loaded(program: bytes, said: dict[str, str]) -> Exported:
