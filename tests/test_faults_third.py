@@ -213,6 +213,7 @@ print(json.dumps(found), file=sys.stderr)
 """
 
 
+@pytest.mark.process
 def test_the_estimate_is_above_what_varied_runs_hold(tmp_path: Path) -> None:
     """Peak memory of runs that stress one term each (per-word objects, the JSON document,
     sizes, an embedding's vocabulary, parameters), measured in a fresh interpreter, not timed."""

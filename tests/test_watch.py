@@ -332,6 +332,7 @@ def test_the_script_ends_as_python_would_end_it(tmp_path: Path, ending: str, sta
         assert "runpy" not in result.stderr and "rnn_cli" not in result.stderr
 
 
+@pytest.mark.process
 def test_the_report_follows_the_scripts_own_output_in_a_real_process(tmp_path: Path) -> None:
     script = write_script(tmp_path, "sys.exit(4)")
     done = run_shell(f"cd {tmp_path} && rnn-shapes --watch train.py a b", env=dict(os.environ), merge_stderr=True)
