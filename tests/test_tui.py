@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import pytest
 import typer
-from conftest import assert_refused, invoke, invoke_json
+from conftest import assert_refused, invoke, invoke_json, prefork_bin
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -223,7 +223,7 @@ def test_a_real_terminal_opens_and_q_leaves_it_as_it_was(tmp_path: Path) -> None
     before = termios.tcgetattr(follower)
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "rnn_cli", "--tui", *SEED],
+        [str(prefork_bin() / "rnn-shapes"), "--tui", *SEED],
         stdin=follower,
         stdout=follower,
         stderr=follower,
