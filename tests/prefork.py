@@ -32,6 +32,7 @@ import select
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,9 +89,9 @@ sys.exit(status["code"])
 
 def write_clients(directory: Path, path: str) -> None:
     """``directory/rnn-shapes`` and ``directory/python``, the clients of the server at ``path``."""
+    signals = [int(s) for s in SIGNALS]
     for program in ("rnn-shapes", "python"):
         client = directory / program
-        signals = [int(s) for s in SIGNALS]
         client.write_text(CLIENT.format(python=sys.executable, program=program, signals=signals, path=path))
         client.chmod(0o755)
 
@@ -198,7 +199,8 @@ def _run() -> int:
 
 def _run_script(args: list[str]) -> int:
     """``python FILE|-c CODE|- [ARGS]``: the script in a ``__main__`` of its own, with the
-    ``sys.argv`` and ``sys.path[0]`` the interpreter gives it."""
+    ``sys.argv`` and ``sys.path[0]`` the interpreter gives it, and its ending (a syntax error
+    included) as the interpreter reports it."""
     import types
 
     source: str | bytes
@@ -207,18 +209,22 @@ def _run_script(args: list[str]) -> int:
     elif args[0] == "-":
         source, filename, sys.argv, sys.path[0] = sys.stdin.read(), "<stdin>", ["-", *args[1:]], ""
     else:
-        with open(args[0], "rb") as script:  # compile() reads its encoding line, as python does
-            source = script.read()
+        try:
+            with open(args[0], "rb") as script:  # compile() reads its encoding line, as python does
+                source = script.read()
+        except OSError as error:
+            said = f"can't open file {args[0]!r}: [Errno {error.errno}] {error.strerror}"
+            print(f"{sys.executable}: {said}", file=sys.stderr)
+            return 2
         filename, sys.argv, sys.path[0] = args[0], list(args), os.path.dirname(os.path.abspath(args[0]))
     main = types.ModuleType("__main__")
     if filename[:1] != "<":
         main.__file__ = filename
     sys.modules["__main__"] = main
-    code = compile(source, filename, "exec")
-    return _ended(lambda: exec(code, main.__dict__), frames=1)
+    return _ended(lambda: exec(compile(source, filename, "exec"), main.__dict__), frames=1)
 
 
-def _ended(run: Any, frames: int = 0) -> int:
+def _ended(run: Callable[[], object], frames: int = 0) -> int:
     """The exit status of ``run`` as the interpreter sets it: ``SystemExit``'s code, or 1 and the
     traceback (without the first ``frames`` frames, ours) for any other exception."""
     import traceback
@@ -234,7 +240,7 @@ def _ended(run: Any, frames: int = 0) -> int:
         return 1
     except BaseException as error:
         trace = error.__traceback__
-        for _ in range(frames + 1):  # this frame, then the caller's own
+        for _ in range(frames + 1):  # this function's frame, then ``frames`` more of ours
             trace = trace.tb_next if trace is not None else None
         traceback.print_exception(type(error), error, trace)
         return 1
