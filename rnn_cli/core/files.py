@@ -11,6 +11,7 @@ with values, of a dtype torch holds.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import stat
 import zipfile
@@ -110,12 +111,13 @@ def read_npy(handle: BinaryIO, where: str, *, max_bytes: int) -> Any:
     size = os.fstat(handle.fileno()).st_size
     try:
         version = npy.read_magic(handle)
-        header = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
-        if version not in ((1, 0), (2, 0)):
-            header = getattr(npy, "_read_array_header")  # noqa: B009 - version 3.0 has no public reader
-            shape, _, dtype = header(handle, version)
-        else:
-            shape, _, dtype = header(handle)
+        if version == (1, 0):
+            shape, _, dtype = npy.read_array_header_1_0(handle)
+        elif version == (2, 0):
+            shape, _, dtype = npy.read_array_header_2_0(handle)
+        else:  # version 3.0 has no public reader: numpy 1 keeps it in format, numpy 2 in _format_impl
+            private = npy if hasattr(npy, "_read_array_header") else importlib.import_module("numpy.lib._format_impl")
+            shape, _, dtype = getattr(private, "_read_array_header")(handle, version)  # noqa: B009
     except (ValueError, OSError, EOFError, SyntaxError, TypeError) as error:
         raise BadInput(f"{where} cannot be read as .npy without unpickling: {_first(error)}") from None
     dtype = numpy.dtype(dtype)
