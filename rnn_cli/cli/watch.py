@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import BadInput, quoted
-from ..core.files import regular_size
+from ..core.files import regular_status
 from .exit_codes import ExitStatus
 from .files import write_atomically
 from .options import Options, check_output_path, flag
@@ -53,7 +53,8 @@ def check_watch_options(options: Options) -> None:
     if os.path.isdir(script):
         raise BadInput(f"--watch: {quoted(script)} is a folder: name the script itself")
     # a device, a FIFO or a file over --max-memory would be read whole before a line of it ran
-    regular_size(script, f"--watch: {quoted(script)}", max_bytes=options.memory_limit(), give="give your script's file")
+    where = f"--watch: {quoted(script)}"
+    regular_status(script, where, max_bytes=options.memory_limit(), give="give your script's file")
     for name in ("json_file", "svg", "html"):
         path = getattr(options, name)
         if path is not None:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 from .budget import PARAMETER_COPIES, check_memory
 from .config import MAX_CELLS, TORCH_CLASS, Cell, Config
 from .errors import BadInput, quoted
-from .files import check_zip_sizes, opened_regular, regular_size, tensor_problem
+from .files import check_zip_sizes, opened_regular, regular_status, tensor_problem
 from .layout import parameter_layouts
 
 if TYPE_CHECKING:
@@ -127,8 +127,7 @@ class Checkpoint:
 def read_checkpoint(path: str, *, max_bytes: int, option: str = "--checkpoint") -> Checkpoint:
     """The checkpoint at ``path``, read without running anything in it (kept for the next request)."""
     where = f"{option} {path!r}"
-    regular_size(path, where, max_bytes=max_bytes)
-    status = os.stat(path)
+    status = regular_status(path, where, max_bytes=max_bytes)
     key = (os.path.realpath(path), status.st_size, status.st_mtime_ns)
     cached = _CACHE.get(key)
     if cached is not None:

@@ -42,8 +42,8 @@ NUMBER_DTYPES = frozenset(
 TENSOR_FILE = "give the file torch.save (or numpy.save) wrote"
 
 
-def regular_size(path: str, where: str, *, max_bytes: int, give: str = TENSOR_FILE) -> int:
-    """The size of the regular file at ``path`` (symlinks followed), refused before it is opened
+def regular_status(path: str, where: str, *, max_bytes: int, give: str = TENSOR_FILE) -> os.stat_result:
+    """The status of the regular file at ``path`` (symlinks followed), refused before it is opened
     when it is missing, not a regular file (``give`` says what to give), or over ``max_bytes``."""
     try:
         status = os.stat(path)
@@ -56,7 +56,7 @@ def regular_size(path: str, where: str, *, max_bytes: int, give: str = TENSOR_FI
         raise BadInput(
             f"{where} is {human_bytes(status.st_size)}, over the {human_bytes(max_bytes)} limit (--max-memory)"
         )
-    return status.st_size
+    return status
 
 
 def _check_regular(status: os.stat_result, where: str, give: str = TENSOR_FILE) -> None:
@@ -73,7 +73,7 @@ def opened_regular(path: str, where: str, *, max_bytes: int) -> Iterator[BinaryI
     """``path`` open for reading, once it is known to be a regular file within ``max_bytes``.
     Opened without blocking (a FIFO swapped in since the stat would otherwise wait for a
     writer), and checked again on what was opened."""
-    regular_size(path, where, max_bytes=max_bytes)
+    regular_status(path, where, max_bytes=max_bytes)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .config import Config
 from .encode import holding_state
 from .errors import BadInput, SettingNames
-from .files import opened_regular, read_npy, regular_size, tensor_problem
+from .files import opened_regular, read_npy, regular_status, tensor_problem
 from .result import GivenFacts, Idiom, TensorOrigin
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def load_tensor(path: str, option: str, *, max_bytes: int) -> torch.Tensor:
     """One tensor from a ``.pt`` (torch.save of a tensor) or ``.npy`` file, nothing in it run:
     a regular file only, its declared sizes held to ``max_bytes`` before anything is allocated."""
     where = f"{option} {path!r}"
-    regular_size(path, where, max_bytes=max_bytes)
+    regular_status(path, where, max_bytes=max_bytes)
     import torch
 
     if path.lower().endswith(".npy"):
