@@ -67,17 +67,57 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 #: The order tests are handed out in: the exporters' tests, then real processes, then the rest.
 FIRST = ("export", "process")
+#: Where each test's time in the last run is kept (pytest's cache, ``.pytest_cache``).
+DURATIONS = "rnn-shapes/durations"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The longest tests first, the shortest last (pytest-xdist's worksteal gives each worker a
     contiguous share and steals from the end of a share): the workers end together, on short
-    tests, and the exporters' tests share one worker, which pays torch's export warm-up alone."""
+    tests, and the exporters' tests share one worker, which pays torch's export warm-up alone.
 
-    def rank(item: pytest.Item) -> int:
-        return next((i for i, name in enumerate(FIRST) if item.get_closest_marker(name)), len(FIRST))
+    Within each group, the tests that took longest in the last run come first. That time only
+    orders them (every worker reads the same file, so they agree on the order); a test never
+    seen keeps its place, and a fresh checkout runs in the groups' own order.
+    """
+    cache = getattr(config, "cache", None)  # absent under -p no:cacheprovider
+    took: dict[str, float] = cache.get(DURATIONS, {}) if cache else {}
 
-    items.sort(key=rank)  # stable: each group keeps the order it was collected in
+    def rank(item: pytest.Item) -> tuple[int, float]:
+        group = next((i for i, name in enumerate(FIRST) if item.get_closest_marker(name)), len(FIRST))
+        return group, -took.get(item.nodeid, 0.0)
+
+    items.sort(key=rank)  # stable: tests of equal rank keep the order they were collected in
+
+
+#: Each test's time in this run (setup, call and teardown), as the process that reports it sees it.
+_took: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _took[report.nodeid] = _took.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """This run's times kept for the next run's order, by the process that saw every test (the
+    controller under xdist); tests this run did not take keep their last time."""
+    cache = getattr(session.config, "cache", None)
+    if cache and not hasattr(session.config, "workerinput") and _took:
+        kept = cache.get(DURATIONS, {})
+        cache.set(DURATIONS, {**kept, **{k: round(v, 3) for k, v in _took.items()}})
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """An xdist worker ends without tearing down its modules: it has reported everything (its
+    ``workerfinished`` is sent at session finish, before this), and tearing down torch, onnx and
+    textual took 3 to 5 s, while the whole run waited for it. Exit handlers (the prefork server's
+    end among them) run first, and the output is flushed."""
+    if hasattr(config, "workerinput"):
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def invoke(*args: str, input: str | bytes | None = None, env: dict[str, str | None] | None = None) -> Result:
