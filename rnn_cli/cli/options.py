@@ -627,7 +627,8 @@ class Options:
         declared = self.declared()
         settings = dict(spec.setting(getattr(self, name)) for name, spec in declared.items() if spec.gives_config)
         giving = _option_giving(type(self))
-        stated = frozenset(key for key, option in giving.items() if option in self.stated())
+        said = self.stated()
+        stated = frozenset(key for key, option in giving.items() if option in said)
         files = {"input": self.input, "h_0": self.own_state_file(), "c_0": self.c0}
         return Request(
             Config(**settings),
