@@ -13,6 +13,8 @@ import rnn_cli.core.forward
 import rnn_cli.core.run
 from rnn_cli import explore
 
+#: torch's oneDNN switch (a property of the module object, which its stubs type as a descriptor).
+MKLDNN: Any = torch.backends.mkldnn
 CONFIGS = [{"hidden": h, "cell": c} for h in (1, 2, 3, 5) for c in ("rnn", "gru", "lstm")]
 
 
@@ -79,3 +81,33 @@ def test_tiny_runs_use_one_thread_and_give_the_callers_count_back(monkeypatch: p
         assert seen[-1] == 2
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_only_the_idioms_extra_calls_leave_onednn_and_the_callers_setting_comes_back(cell: str) -> None:
+    """oneDNN compiles an LSTM primitive for each new set of shapes: the extra calls (the layout
+    trap, the carried chunks) run on torch's own kernels; the run's own forward, whose values are
+    printed, on the caller's choice, which is as it was after."""
+    module = getattr(torch.nn, cell.upper())(4, 3, batch_first=True)
+    seen: list[tuple[tuple[int, ...], bool]] = []
+    hook = module.register_forward_hook(lambda _m, args, _out: seen.append((tuple(args[0].shape), _onednn())))
+    try:
+        for enabled in (True, False):
+            MKLDNN.enabled = enabled
+            seen.clear()
+            result = explore(["hello", "eolll", "lleel"], module=module, input_size=4)
+            assert seen[0] == ((3, 5, 4), enabled)  # the run itself, as the caller set it
+            # the layout trap (the batch read the other way), and the carried chunks: a GRU of one
+            # layer starts from the run's own first steps, an LSTM's cell state is not in output
+            chunks = {(3, 2, 4), (3, 3, 4)} if cell == "lstm" else {(3, 3, 4)}
+            assert {shape for shape, _ in seen[1:]} == {(3, 5, 4), *chunks}
+            assert not any(on for _, on in seen[1:])  # every extra call on torch's own kernels
+            assert _onednn() == enabled
+            assert [i.kind for i in result.idioms if i.kind == "carry_chunks"]
+    finally:
+        hook.remove()
+        MKLDNN.enabled = True
+
+
+def _onednn() -> bool:
+    return bool(MKLDNN.enabled)

@@ -158,6 +158,30 @@ def quiet_projection(config: Config) -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def extra_call_kernels() -> Iterator[None]:
+    """The idioms' extra module calls on torch's own CPU kernels, not oneDNN's.
+
+    oneDNN builds (JIT-compiles) an LSTM primitive for each new set of shapes, about 1.4 ms
+    apiece, and the extra calls have shapes the run never had (the batch read the other way,
+    half the steps), so every one of them paid for a primitive used once. What those calls
+    report is shapes, or agreement within the check's tolerance, never a value that is printed:
+    the run's own forward stays on torch's default kernels, bit for bit what the caller's torch
+    computes.
+    """
+    import torch
+
+    mkldnn: Any = torch.backends.mkldnn
+    if not mkldnn.enabled:
+        yield
+        return
+    mkldnn.enabled = False
+    try:
+        yield
+    finally:
+        mkldnn.enabled = True
+
+
 def run_forward(
     config: Config,
     batch: torch.Tensor,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Union
 
 from .checks import tolerance_bound
 from .config import Config, Source
-from .forward import Forward, quiet_projection, run_forward
+from .forward import Forward, extra_call_kernels, quiet_projection, run_forward
 from .joins import join_idioms, with_topic
 from .result import NAMED_WORDS, Idiom, named_words
 
@@ -419,7 +419,7 @@ def _layout_trap(run: RunTensors, calls: RunTensors) -> Idiom:
     module = calls.module
     module.batch_first = not c.batch_first  # the same weights, read the other way; put back below
     try:
-        with quiet_projection(c):
+        with quiet_projection(c), extra_call_kernels():  # its shapes are the finding, not its values
             output, state = module(calls.batch)
     finally:
         module.batch_first = c.batch_first
