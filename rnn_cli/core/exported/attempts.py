@@ -4,10 +4,11 @@ program declares, name the ones it froze, run it against torch at every size it 
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .facts import Attempt, AxisState, DynamicAxis, ExportCheck, Exporter, Frozen, Outcome
 from .program import Layer, asked_dynamic, axis_names, compared, sizes_of
@@ -36,7 +37,7 @@ def tried(exporter: Exporter, export: Callable[[], Exported], layer: Layer, *, s
     """The path's program, or the exporter's refusal in its own words; the axes it froze; the
     program held against torch at the run's sizes and at others it admits."""
     try:
-        with quiet():
+        with quiet(), as_in_a_new_process():
             made = export()
     except MemoryError:
         raise
@@ -53,6 +54,39 @@ def tried(exporter: Exporter, export: Callable[[], Exported], layer: Layer, *, s
     outcome: Outcome = "frozen" if fixed else "dynamic"
     declared = {name: made.declared[name] for name in axes}
     return Attempt(exporter, outcome, None, axes, declared, frozen, checked, made.program)
+
+
+@contextlib.contextmanager
+def as_in_a_new_process() -> Iterator[None]:
+    """The recurrent ops' dispatch caches emptied before an export and after it, so that each
+    export traces them as the first export of a new process does.
+
+    torch.onnx.export(dynamo=True) registers while_loop decompositions of LSTM and GRU while it
+    exports and removes them after, by assigning the ops' Python kernels, which leaves the
+    caches pointing at what was registered then: the next export in the same process traced an
+    LSTM another way (it froze the steps of the input too, in other words), so one process that
+    exported twice (the Python API, a test run) answered otherwise than the command line.
+    """
+    ops = recurrent_ops()
+    clear_dispatch_caches(ops)
+    try:
+        yield
+    finally:
+        clear_dispatch_caches(ops)
+
+
+def recurrent_ops() -> list[Any]:
+    """The ops torch has while_loop decompositions for: aten.lstm and aten.gru on a padded input."""
+    import torch
+
+    return [torch.ops.aten.lstm.input, torch.ops.aten.gru.input]
+
+
+def clear_dispatch_caches(ops: list[Any]) -> None:
+    for op in ops:
+        cache = getattr(op, "_dispatch_cache", None)
+        if isinstance(cache, dict):
+            cache.clear()
 
 
 def _axis(name: str) -> DynamicAxis:

@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from .attempts import Exported, tried
+from .attempts import Exported, clear_dispatch_caches, recurrent_ops, tried
 from .facts import Attempt
 from .program import Layer
 
@@ -107,21 +107,13 @@ def _while_loop() -> Iterator[None]:
     still points past them and torch.export specialises the steps again. Cleared before and
     after, each export sees the kernels registered at that moment.
     """
-    import torch
     from torch.export import _patches
 
-    ops = [torch.ops.aten.lstm.input, torch.ops.aten.gru.input]
-    _clear_dispatch_caches(ops)
+    ops = recurrent_ops()
+    clear_dispatch_caches(ops)
     try:
         with _patches.register_lstm_while_loop_decomposition(), _patches.register_gru_while_loop_decomposition():
-            _clear_dispatch_caches(ops)
+            clear_dispatch_caches(ops)
             yield
     finally:
-        _clear_dispatch_caches(ops)
-
-
-def _clear_dispatch_caches(ops: list[Any]) -> None:
-    for op in ops:
-        cache = getattr(op, "_dispatch_cache", None)
-        if isinstance(cache, dict):
-            cache.clear()
+        clear_dispatch_caches(ops)
