@@ -91,6 +91,7 @@ def test_only_the_idioms_extra_calls_leave_onednn_and_the_callers_setting_comes_
     module = getattr(torch.nn, cell.upper())(4, 3, batch_first=True)
     seen: list[tuple[tuple[int, ...], bool]] = []
     hook = module.register_forward_hook(lambda _m, args, _out: seen.append((tuple(args[0].shape), _onednn())))
+    before = _onednn()
     try:
         for enabled in (True, False):
             MKLDNN.enabled = enabled
@@ -106,7 +107,7 @@ def test_only_the_idioms_extra_calls_leave_onednn_and_the_callers_setting_comes_
             assert [i.kind for i in result.idioms if i.kind == "carry_chunks"]
     finally:
         hook.remove()
-        MKLDNN.enabled = True
+        MKLDNN.enabled = before
 
 
 def _onednn() -> bool:

@@ -103,17 +103,11 @@ def _while_loop() -> Iterator[None]:
     """torch's while_loop decompositions of LSTM and GRU, registered while inside.
 
     They are registered by assigning the op's Python kernel, which leaves the op's dispatch
-    cache as it was: after torch.onnx has exported (and registered and removed them), the cache
-    still points past them and torch.export specialises the steps again. Cleared before and
-    after, each export sees the kernels registered at that moment.
+    cache as it was: emptied once they are registered, this export sees them. (Every exporter
+    path runs in ``attempts.as_in_a_new_process``, which empties the caches before and after.)
     """
     from torch.export import _patches
 
-    ops = recurrent_ops()
-    clear_dispatch_caches(ops)
-    try:
-        with _patches.register_lstm_while_loop_decomposition(), _patches.register_gru_while_loop_decomposition():
-            clear_dispatch_caches(ops)
-            yield
-    finally:
-        clear_dispatch_caches(ops)
+    with _patches.register_lstm_while_loop_decomposition(), _patches.register_gru_while_loop_decomposition():
+        clear_dispatch_caches(recurrent_ops())
+        yield
