@@ -111,13 +111,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     """An xdist worker ends without tearing down its modules: it has reported everything (its
     ``workerfinished`` is sent at session finish, before this), and tearing down torch, onnx and
-    textual took 3 to 5 s, while the whole run waited for it. Exit handlers (the prefork server's
-    end among them) run first, and the output is flushed."""
+    textual took 3 to 5 s, while the whole run waited for it. Exit handlers run first, and the
+    output is flushed. The process that ran pytest ends the run's prefork server, after them."""
     if hasattr(config, "workerinput"):
         atexit._run_exitfuncs()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
+    _end_prefork()
 
 
 def invoke(*args: str, input: str | bytes | None = None, env: dict[str, str | None] | None = None) -> Result:
@@ -152,37 +153,81 @@ def strict_loads(text: str) -> Any:
     return json.loads(text, parse_constant=_refuse)
 
 
+#: How xdist's controller hands each worker the run's prefork directory (``workerinput``).
+PREFORK = "rnn_shapes_prefork"
+#: The run's prefork directory, and the server this process started there, if it did.
+_prefork: dict[str, Any] = {}
+
+
+def _prefork_directory() -> Path:
+    """One directory, so one server, for the whole run: made by the process that runs pytest and
+    handed to xdist's workers (``pytest_configure_node``); a server's start imports torch, 1.5 s
+    of CPU that a second server would spend again."""
+    if "directory" not in _prefork:
+        _prefork["directory"] = Path(tempfile.mkdtemp(prefix="rnn-shapes-prefork-"))
+    directory: Path = _prefork["directory"]
+    return directory
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput[PREFORK] = str(_prefork_directory())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    given = getattr(config, "workerinput", {}).get(PREFORK)
+    if given:
+        _prefork["directory"] = Path(given)
+
+
 @functools.cache
 def prefork_bin() -> Path:
-    """The directory of this worker's ``rnn-shapes`` client (tests/prefork.py), its server
-    started on first use: real processes, forked from a parent that imported torch once."""
+    """The directory of the run's ``rnn-shapes`` and ``python`` clients (tests/prefork.py): real
+    processes, forked from a server that imported torch once. The first worker to need them
+    starts the server; the others wait on the directory's lock, then share it."""
+    directory = _prefork_directory()
+    with open(directory / "lock", "wb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (directory / "python").exists():  # the clients are written once the server listens
+            _start_prefork(directory)
+    return directory
+
+
+def _start_prefork(directory: Path) -> None:
     from prefork import write_clients
 
-    directory = Path(tempfile.mkdtemp(prefix="rnn-shapes-prefork-"))
     path = str(directory / "server")
-    log = open(directory / "server.log", "wb")  # noqa: SIM115  # the server's own, for as long as it runs
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "prefork.py"), path],
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
-    atexit.register(_end, server, directory)
+    with open(directory / "server.log", "wb") as log:  # the server's own, for as long as it runs
+        server = subprocess.Popen(
+            [sys.executable, str(HERE / "prefork.py"), path],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    _prefork["server"] = server
+    (directory / "server.pid").write_text(str(server.pid))
     deadline = time.monotonic() + 300  # torch's import, on a machine as busy as a test run makes it
     while not os.path.exists(path):
         if server.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError("the prefork server did not start: " + (directory / "server.log").read_text())
         time.sleep(0.05)
     write_clients(directory, path)
-    return directory
 
 
-def _end(process: subprocess.Popen[bytes], directory: Path) -> None:
-    """The prefork server gone, with its children and its directory, as the worker ends."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+def _end_prefork() -> None:
+    """The run's prefork server gone, with its children and its directory, once every worker
+    has ended: by the process that made the directory."""
+    directory = _prefork.pop("directory", None)
+    if directory is None:
+        return
+    with contextlib.suppress(FileNotFoundError):
+        pid = int((directory / "server.pid").read_text())
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+    server = _prefork.pop("server", None)
+    if server is not None:  # started here, where the tests ran in this process (-n 0)
+        server.wait()
     shutil.rmtree(directory, ignore_errors=True)
 
 

@@ -3,8 +3,9 @@ rnn_cli imported forks one child per command.
 
 A test that runs ``rnn-shapes`` (a shell line, a pipe into jq, a closed stdout) needs a real
 process: real file descriptors, a real exit status, real signals. It does not need a new
-interpreter that imports torch again (1.2 to 1.6 s each, about 120 times a suite). So each
-pytest worker starts one server (``serve``), which imports torch and rnn_cli once and waits on
+interpreter that imports torch again (1.2 to 1.6 s each, about 120 times a suite). So a test
+run has one server (``serve``, started by the first worker to need it and shared by the others),
+which imports torch and rnn_cli once and waits on
 a Unix socket; ``rnn-shapes`` on the tests' PATH is a small client (``CLIENT``) that sends the
 server its argv, environment, working directory, the signals its parent ignores, and its own
 standard streams as file descriptors (SCM_RIGHTS). The server forks; the child takes those
