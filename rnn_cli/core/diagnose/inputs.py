@@ -78,7 +78,7 @@ def input_dims(message: Message) -> Diagnosis:
 
 def packed_input_dims(message: Message) -> Diagnosis:
     """A PackedSequence whose data is not 2-D: the padded batch it was packed from was not 3-D."""
-    want, got = message.whole("want") if "want" in message.numbers else 2, message.whole("got")
+    want, got = 2, message.whole("got")  # torch asks a PackedSequence's data for 2 dimensions, ever
     cell = message.cell("GRU", ("RNN", "GRU"))
     padded = got + 1
     shape = tuple([1] * padded)
@@ -89,7 +89,7 @@ def packed_input_dims(message: Message) -> Diagnosis:
             call("rnn", Ref("packed")),
         ],
         utils=("pack_padded_sequence",),
-        unavailable=None if 1 <= got <= 16 and want == 2 else "not_packable",
+        unavailable=None if 1 <= got <= 16 else "not_packable",
     )
     facts = {"cell": cell, "want": want, "got": got, "padded": padded}
     return diagnosis(

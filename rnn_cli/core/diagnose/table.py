@@ -56,8 +56,11 @@ WORDINGS: tuple[Wording, ...] = (
     Wording(
         "input_dims", "{cls:cell}: Expected input to be 2-D or 3-D but received {got}-D tensor", "AssertionError", "2.0"
     ),
+    # One f-string in torch, f"input must have {expected_input_dim} dimensions, ...", and its two
+    # wordings: expected_input_dim is 2 for a PackedSequence's data and 3 otherwise, ever since 1.0
+    # (from 2.0 an unpadded input reaches it only as 3-D).
     Wording("input_dims", "input must have 3 dimensions, got {got}", "RuntimeError", "1.0 to 1.13"),
-    Wording("packed_input_dims", "input must have {want:int} dimensions, got {got}", "RuntimeError", "1.0 and later"),
+    Wording("packed_input_dims", "input must have 2 dimensions, got {got}", "RuntimeError", "1.0 and later"),
     # input and weights of different dtypes: torch's own check from 2.1; before it (and under
     # autocast or TorchScript after it), the matrix product's, which any layer mixing dtypes
     # raises, with the two types in either order
