@@ -175,11 +175,12 @@ def pytest_configure_node(node: Any) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    given = getattr(config, "workerinput", {}).get(PREFORK)
-    if given:
-        _prefork["directory"] = Path(given)
-    if hasattr(config, "workerinput"):
-        _share_the_cores(int(config.workerinput["workercount"]))
+    """An xdist worker takes the run's prefork directory and its share of the cores."""
+    worker = getattr(config, "workerinput", None)
+    if worker is not None:
+        if PREFORK in worker:
+            _prefork["directory"] = Path(worker[PREFORK])
+        _share_the_cores(int(worker["workercount"]))
 
 
 def _share_the_cores(workers: int) -> None:

@@ -5,10 +5,10 @@ A test that runs ``rnn-shapes`` (a shell line, a pipe into jq, a closed stdout) 
 process: real file descriptors, a real exit status, real signals. It does not need a new
 interpreter that imports torch again (1.2 to 1.6 s each, about 120 times a suite). So a test
 run has one server (``serve``, started by the first worker to need it and shared by the others),
-which imports torch and rnn_cli once and waits on
-a Unix socket; ``rnn-shapes`` on the tests' PATH is a small client (``CLIENT``) that sends the
-server its argv, environment, working directory, the signals its parent ignores, and its own
-standard streams as file descriptors (SCM_RIGHTS). The server forks; the child takes those
+which imports torch and rnn_cli once and waits on a Unix socket; ``rnn-shapes`` on the tests'
+PATH is a small client (``CLIENT``) that sends the server its argv, environment, working
+directory, the signals its parent ignores, and its own standard streams as file descriptors
+(SCM_RIGHTS). The server forks; the child takes those
 descriptors as 0, 1 and 2, that directory, that environment, those signals, and runs the
 console script's ``main``; its exit status (or the signal that ended it) goes back to the
 client, which ends the same way. A signal sent to the client is passed to the child, and a
