@@ -104,11 +104,7 @@ def serve(path: str) -> None:
     import torch  # the point: once, here
     import torch.nn.utils.rnn  # noqa: F401
 
-    from rnn_cli import entry  # noqa: F401
-    from rnn_cli.cli import dispatch, program  # noqa: F401
-    from rnn_cli.core import explore, run  # noqa: F401
-    from rnn_cli.render import json_doc, report  # noqa: F401
-
+    _import_rnn_cli()
     gc.collect()
     gc.freeze()  # what the children inherit is never walked again: fewer pages copied
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -116,6 +112,25 @@ def serve(path: str) -> None:
     listener.listen(256)
     os.rename(path + ".tmp", path)  # ready: the tests wait for the name
     _loop(listener)
+
+
+#: What the server leaves to the child that needs it: the explorer (it imports textual, which no
+#: other run does) and the ``-m`` entry point (importing it runs the command).
+NOT_PRELOADED = ("rnn_cli.cli.tui", "rnn_cli.__main__")
+
+
+def _import_rnn_cli() -> None:
+    """Every module of rnn_cli but ``NOT_PRELOADED``. The tool imports most of them lazily (so
+    that ``--help`` is quick), so each child imported them again: about 20 ms a run here, where
+    no bytecode is written and each is compiled from source."""
+    import importlib
+    import pkgutil
+
+    import rnn_cli
+
+    for module in pkgutil.walk_packages(rnn_cli.__path__, "rnn_cli."):
+        if not module.name.startswith(NOT_PRELOADED):
+            importlib.import_module(module.name)
 
 
 def _loop(listener: socket.socket) -> None:
