@@ -20,12 +20,15 @@ import termios
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from rnn_cli.cli import app
+
+if TYPE_CHECKING:
+    import jsonschema
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
@@ -144,6 +147,20 @@ def invoke_json(*args: str) -> dict[str, Any]:
     assert result.exit_code == 0, result.stderr
     doc: dict[str, Any] = json.loads(result.stdout, parse_constant=_refuse)
     return doc
+
+
+@functools.cache
+def schema_validator() -> jsonschema.Draft202012Validator:
+    """A validator of the schema ``rnn-shapes --json-schema`` prints, which is checked against
+    its metaschema once here: ``jsonschema.validate`` checks the schema again on every call
+    (about 0.1 s each, 4 s of a run)."""
+    import jsonschema
+
+    result = invoke("--json-schema")
+    assert result.exit_code == 0, result.stderr
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
 
 
 def _refuse(name: str) -> None:

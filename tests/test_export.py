@@ -13,10 +13,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import torch
-from conftest import assert_refused, invoke, prefork_bin, strict_loads
+from conftest import assert_refused, invoke, prefork_bin, schema_validator, strict_loads
 
 pytestmark = pytest.mark.export
 
@@ -98,7 +97,7 @@ def test_torch_export_keeps_an_lstm_dynamic_under_torchs_while_loop_decompositio
 
 def test_torch_export_of_an_rnn_fixes_the_steps_and_checks_at_them() -> None:
     doc = export_run("--module", "nn.RNN(3, 2, batch_first=True)", "--lengths", "4,4", "--export", "torch")
-    jsonschema.validate(doc, json.loads(invoke("--json-schema").stdout))
+    schema_validator().validate(doc)
     export = doc["export"]
     assert_consistent(export)
     assert [a["exporter"] for a in export["attempts"]] == ["torch-export", "torch-export-static-seq"]

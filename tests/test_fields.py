@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 
-import jsonschema
 import pytest
-from conftest import assert_refused, invoke, invoke_json, strict_loads
+from conftest import assert_refused, invoke, invoke_json, schema_validator, strict_loads
 
 from rnn_cli.render.json_doc import KEYS
-from rnn_cli.render.schema import published_schema
 
 RUNS = [
     ["hello", "hi", "abc", "--cell", "lstm", "--bidirectional", "--layers", "2", "--hidden", "3"],
@@ -24,7 +22,7 @@ def test_the_keys_asked_for_say_what_the_whole_document_says(args: list[str]) ->
     whole = invoke_json(*args)
     for fields in (["config", "tensors"], ["call", "verification", "cost"], ["idioms"], list(KEYS)):
         doc = invoke_json(*args, "--fields", ",".join(fields))
-        jsonschema.validate(doc, published_schema())
+        schema_validator().validate(doc)
         assert list(doc) == ["schema_version", "fields", *[k for k in KEYS if k in fields]]
         assert doc["fields"] == [k for k in KEYS if k in fields]
         for key in fields:

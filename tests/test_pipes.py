@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 from conftest import (
     invoke,
@@ -19,6 +18,7 @@ from conftest import (
     run_on_terminal,
     run_process,
     run_shell,
+    schema_validator,
     strict_loads,
 )
 
@@ -203,14 +203,6 @@ def test_batch_refuses_words_on_the_command_line() -> None:
 # -- the schema -------------------------------------------------------------------------------
 
 
-def _validator() -> jsonschema.Draft202012Validator:
-    result = invoke("--json-schema")
-    assert result.exit_code == 0
-    schema = json.loads(result.stdout)
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
-
-
 @pytest.mark.parametrize(
     "args",
     [
@@ -223,20 +215,20 @@ def _validator() -> jsonschema.Draft202012Validator:
     ],
 )
 def test_real_outputs_validate_against_the_published_schema(args: list[str]) -> None:
-    validator = _validator()
+    validator = schema_validator()
     doc = invoke_json("hello", "hi", "abc", *args)
     validator.validate(doc)
 
 
 def test_batch_lines_validate_against_the_published_schema() -> None:
-    validator = _validator()
+    validator = schema_validator()
     result = invoke("--batch", input=_lines(REQUESTS))
     for line in result.stdout.splitlines():
         validator.validate(json.loads(line))
 
 
 def test_the_schema_rejects_what_is_not_ours() -> None:
-    validator = _validator()
+    validator = schema_validator()
     doc = invoke_json("ab")
     doc["tensors"]["output"]["shape"] = "3x5x2"
     assert not validator.is_valid(doc)

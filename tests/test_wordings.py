@@ -8,10 +8,9 @@ import random
 import re
 from collections.abc import Callable
 
-import jsonschema
 import pytest
 import torch
-from conftest import invoke, invoke_json
+from conftest import invoke, invoke_json, schema_validator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
@@ -19,7 +18,6 @@ from torch import nn
 from rnn_cli.core.diagnose import diagnose_all
 from rnn_cli.core.diagnose.table import WORDINGS
 from rnn_cli.core.diagnose.wordings import Wording
-from rnn_cli.render.schema import published_schema
 
 #: A value of each placeholder type, drawn: what torch would print there.
 DRAWS: dict[str, Callable[[random.Random], str]] = {
@@ -104,7 +102,7 @@ def test_an_old_tuple_wording_is_the_same_message_reworded() -> None:
     assert found["versions"] == "1.0 to 1.6 (the size given as a tuple)"
     assert found["reproduced"] == "Expected hidden size (1, 7, 5), got [2, 7, 5]" and not found["same"]
     assert "the same message and numbers, as this torch words it" in found["note"]
-    jsonschema.validate(doc, published_schema())
+    schema_validator().validate(doc)
 
 
 def test_doubled_rows_list_every_cause_most_likely_first() -> None:
