@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import assert_refused, invoke, invoke_json, schema_validator, strict_loads
+from conftest import assert_refused, assert_valid, invoke, invoke_json, strict_loads
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -98,7 +98,7 @@ def test_a_live_message_is_recognised_explained_and_reproduced(kind: str) -> Non
     call, numbers = LIVE[kind]
     message = _message(call)
     doc = invoke_json("--diagnose", message)
-    schema_validator().validate(doc)
+    assert_valid(doc)
     found = doc["diagnosis"]
     assert found["kind"] == kind, (message, found["kind"])
     said = message.split(": ", 1)[1]
@@ -171,7 +171,7 @@ def test_diagnose_beside_what_makes_no_sense_is_refused(args: list[str], needle:
 
 def test_cudnn_eval_backward_is_explained_and_reproduced_only_with_cuda() -> None:
     found = invoke_json("--diagnose", "RuntimeError: cudnn RNN backward can only be called in training mode")
-    schema_validator().validate(found)
+    assert_valid(found)
     d = found["diagnosis"]
     assert d["kind"] == "cudnn_eval_backward" and d["needs_cuda"] and ".train()" in d["fix"]
     assert 'device="cuda"' in d["code"] and "backward()" in d["code"]
@@ -198,7 +198,7 @@ def _idioms(doc: dict[str, Any], topic: str) -> list[dict[str, Any]]:
 
 def test_the_joins_on_a_bidirectional_gru() -> None:
     doc = invoke_json("hello", "hi", "abc", "--cell", "gru", "--bidirectional", "--hidden", "3", "--no-values")
-    schema_validator().validate(doc)
+    assert_valid(doc)
     assert all(i["topic"] for i in doc["idioms"])
     bridge, summed, as_is = _idioms(doc, "bridge")
     assert bridge["shape"] == [1, 3, 3] and bridge["holds"] and "nn.Linear(6, 3)" in bridge["expression"]
@@ -227,7 +227,7 @@ def test_torch_s_dropout_warning_is_reported_even_under_pythonwarnings_error() -
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # as PYTHONWARNINGS=error sets it: the warning is recorded, not raised
         doc = invoke_json(*args)
-    schema_validator().validate(doc)
+    assert_valid(doc)
     (warned,) = doc["warnings"]
     assert warned["category"] == "UserWarning" and "but got dropout=0.5 and num_layers=1" in warned["message"]
     assert "eval mode" in warned["meaning"] and "nn.Dropout(0.5)" in warned["meaning"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import assert_refused, invoke, prefork_bin, schema_validator, strict_loads
+from conftest import assert_refused, assert_valid, invoke, prefork_bin, strict_loads
 
 pytestmark = pytest.mark.export
 
@@ -97,7 +97,7 @@ def test_torch_export_keeps_an_lstm_dynamic_under_torchs_while_loop_decompositio
 
 def test_torch_export_of_an_rnn_fixes_the_steps_and_checks_at_them() -> None:
     doc = export_run("--module", "nn.RNN(3, 2, batch_first=True)", "--lengths", "4,4", "--export", "torch")
-    schema_validator().validate(doc)
+    assert_valid(doc)
     export = doc["export"]
     assert_consistent(export)
     assert [a["exporter"] for a in export["attempts"]] == ["torch-export", "torch-export-static-seq"]

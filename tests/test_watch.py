@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import torch
 import watched_models
-from conftest import assert_refused, invoke, run_shell, schema_validator, strict_loads
+from conftest import assert_refused, assert_valid, invoke, run_shell, strict_loads
 from rich.console import Console
 from torch import nn
 from watched_models import CellLoop, Flattener, PackedClassifier, Seq2Seq, Tagger, UnpackedClassifier
@@ -76,7 +76,7 @@ def test_a_padded_batch_given_unpacked_is_seen_and_its_last_step_is_not_called_f
         assert found.facts["zero_steps"] == [steps - lengths[k] for k in short]
     assert finding(w, "unpacked-ends").kind == "final_state"  # each sequence's own last step
     document = w.to_json()
-    schema_validator().validate(document)
+    assert_valid(document)
     assert document["calls"][0]["zero_tails"] == lengths
     fixes = {f["line"]: f["fix"] for f in document["findings"]}
     assert "pack_padded_sequence(x, lengths, batch_first=True" in fixes[line_of("unpacked-last")]
@@ -230,7 +230,7 @@ def test_the_document_matches_its_schema_and_names_each_finding() -> None:
     tokens, lengths = packed_batch()
     w = watched(PackedClassifier(), tokens, lengths)
     doc = w.to_json()
-    schema_validator().validate(doc)
+    assert_valid(doc)
     assert list(doc) == ["schema_version", "calls", "findings"]
     [call] = doc["calls"]
     assert call["tensors"]["h_n"] == {"shape": [4, 4, 5], "axes": ["layer*direction", "batch", "hidden"]}
@@ -304,7 +304,7 @@ def test_watch_runs_the_script_with_its_own_arguments_and_reports_on_stderr(tmp_
     assert result.stdout == "args ['--hidden', '-x', '--json']\nshape (2, 4)\n"
     assert "Recurrent calls in the forward" in result.stderr and "train.py:12" in result.stderr
     doc = strict_loads((tmp_path / "w.json").read_text(encoding="utf-8"))
-    schema_validator().validate(doc)
+    assert_valid(doc)
     assert [c["name"] for c in doc["calls"]] == ["rnn"]
     [line] = doc["findings"]
     assert (line["line"], line["code"], line["final_state"]) == (12, "return h_n[-1]", [False, False])

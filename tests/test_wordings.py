@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 import torch
-from conftest import invoke, invoke_json, schema_validator
+from conftest import assert_valid, invoke, invoke_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
@@ -102,7 +102,7 @@ def test_an_old_tuple_wording_is_the_same_message_reworded() -> None:
     assert found["versions"] == "1.0 to 1.6 (the size given as a tuple)"
     assert found["reproduced"] == "Expected hidden size (1, 7, 5), got [2, 7, 5]" and not found["same"]
     assert "the same message and numbers, as this torch words it" in found["note"]
-    schema_validator().validate(doc)
+    assert_valid(doc)
 
 
 def test_doubled_rows_list_every_cause_most_likely_first() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy
 import pytest
 import torch
-from conftest import assert_refused, invoke, invoke_json, schema_validator, strict_loads
+from conftest import assert_refused, assert_valid, invoke, invoke_json, strict_loads
 from test_explain import ONLY_TORCH
 
 from rnn_cli import BadInput, explore
@@ -513,13 +513,12 @@ def test_code_reproduces_a_checkpoint_your_tensors_and_set_names(
 
 
 def test_the_schema_holds_what_you_bring(trained: tuple[Classifier, Path, torch.Tensor]) -> None:
-
     model, folder, _ = trained
     torch.save(model.state_dict(), folder / "plain.pt")
     doc = invoke_json(
         "--checkpoint", str(folder / "plain.pt"), "--input", str(folder / "batch.pt"), "--expr", "h_n[-1]"
     )
-    schema_validator().validate(doc)
+    assert_valid(doc)
     assert doc["given"]["tensors"] == [
         {"name": "input", "file": str(folder / "batch.pt"), "dtype": "float32", "shape": [3, 4, 6]}
     ]
