@@ -120,17 +120,22 @@ NOT_PRELOADED = ("rnn_cli.cli.tui", "rnn_cli.__main__")
 
 
 def _import_rnn_cli() -> None:
-    """Every module of rnn_cli but ``NOT_PRELOADED``. The tool imports most of them lazily (so
-    that ``--help`` is quick), so each child imported them again: about 20 ms a run here, where
-    no bytecode is written and each is compiled from source."""
+    """Every module of rnn_cli but ``NOT_PRELOADED`` (and what is inside them). The tool imports
+    most of them lazily (so that ``--help`` is quick), so each child imported them again: about
+    20 ms a run here, where no bytecode is written and each is compiled from source."""
     import importlib
     import pkgutil
 
     import rnn_cli
 
-    for module in pkgutil.walk_packages(rnn_cli.__path__, "rnn_cli."):
-        if not module.name.startswith(NOT_PRELOADED):
-            importlib.import_module(module.name)
+    packages = [rnn_cli]
+    while packages:
+        package = packages.pop()
+        for found in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            if found.name not in NOT_PRELOADED:
+                module = importlib.import_module(found.name)
+                if found.ispkg:
+                    packages.append(module)
 
 
 def _loop(listener: socket.socket) -> None:
