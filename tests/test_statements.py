@@ -7,10 +7,9 @@ import json
 import re
 from typing import Any
 
-import jsonschema
 import pytest
 import torch
-from conftest import invoke, invoke_json
+from conftest import assert_valid, invoke, invoke_json, schema_validator
 
 import rnn_cli.core.run
 from rnn_cli import BadInput, explore
@@ -163,12 +162,11 @@ def test_module_calls_name_every_tensor_they_return(cell: str, layout: list[str]
 
 
 def test_returns_is_in_the_published_schema() -> None:
-    schema = json.loads(_text("--json-schema"))
-    idiom = schema["$defs"]["document"]["properties"]["idioms"]["items"]
+    validator = schema_validator()
+    idiom = validator.schema["$defs"]["document"]["properties"]["idioms"]["items"]
     assert "returns" in idiom["properties"]
-    validator = jsonschema.Draft202012Validator(schema)
     doc = invoke_json("hello", "hi", "--cell", "lstm")
-    validator.validate(doc)
+    assert_valid(doc)
     wrong = json.loads(json.dumps(doc))
     next(i for i in wrong["idioms"] if i["returns"])["returns"] = [{"name": "output", "shape": "3x5x2"}]
     assert not validator.is_valid(wrong)
